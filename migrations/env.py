@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from `earlyhelp db ...` (which reads the configuration), the schema from
+"""Alembic environment: the URL comes from `earlyhelp db ...` (which reads the configuration); the schema from
 app.models."""
 
 from __future__ import annotations
