@@ -70,6 +70,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Days after the hub's decision before a request's personal data is "
         "removed (13 months keeps the 12-month repeat-referral check working)",
     ),
+    # Outbox and follow-ups (hub/outbox_sweep.py, hub/follow_up.py, app/clock.py).
+    Setting("SWEEP_INTERVAL_SECONDS", "30", "How often the clock sweeps due follow-ups and outgoing messages"),
+    Setting("OUTBOX_MAX_ATTEMPTS", "8", "Delivery attempts before an outgoing message is marked failed"),
+    Setting("OUTBOX_RETRY_BASE_SECONDS", "60", "First retry delay; doubles after each failure, capped at an hour"),
+    Setting("SWEEP_STUCK_MINUTES", "10", "A message or follow-up left running this long (a crash) is retried"),
+    Setting("CLOCK_MISFIRE_GRACE_MINUTES", "5", "How late the clock may still run a job it missed"),
 )
 
 
