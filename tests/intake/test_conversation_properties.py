@@ -24,7 +24,7 @@ hostile_text = st.one_of(
             "'; DROP TABLE drafts; --",
             "<!channel>",
             "\x00",
-            "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+            "\u00e9\u0301\u200b\ufeff",  # combining accent, zero-width space, byte-order mark
             "31/02/2020",
             "99/99/9999",
             "yes",
