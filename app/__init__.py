@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.config import Settings, load_settings
 from bot.webchat import blueprint as webchat_blueprint
+from hub.dashboard.pages import init_dashboard, parse_child_population
 from hub.request_list import blueprint as hub_requests_blueprint
 from intake.conversation.engine import Flow
 from intake.service import IntakeService
@@ -55,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webchat_blueprint)
     app.register_blueprint(hub_requests_blueprint)
+    init_dashboard(app, parse_child_population(settings.get("CHILD_POPULATION")))
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)

@@ -47,6 +47,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_COOKIE_SECURE", "false", "Send cookies over HTTPS only (set true behind TLS)"),
     Setting("MAX_CONTENT_LENGTH", "262144", "Largest request body accepted, in bytes"),
     Setting("LOG_LEVEL", "INFO", "Python logging level"),
+    Setting(
+        "CHILD_POPULATION",
+        "",
+        "Children aged 0-17 in the council's area, for the dashboard's requests per 10,000 children (Blackpool: about "
+        "30000); empty hides the rates",
+    ),
 )
 
 
