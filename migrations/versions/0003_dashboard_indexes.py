@@ -1,7 +1,7 @@
 """dashboard indexes: decisions by date, and periods narrowed to an agency or organisation
 
-Revision ID: 0002_dashboard_indexes
-Revises: 0001
+Revision ID: 0003_dashboard_indexes
+Revises: 0002_outbox
 Create Date: 2026-11-23 18:40:00
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0002_dashboard_indexes"
-down_revision: str | None = "0001"
+revision: str = "0003_dashboard_indexes"
+down_revision: str | None = "0002_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
