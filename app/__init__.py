@@ -20,7 +20,6 @@ from app.config import Settings, load_settings
 from app.retention_job import register_retention_job
 from bot.webchat import blueprint as webchat_blueprint
 from hub import new_request
-from hub.dashboard.pages import init_dashboard, parse_child_population
 from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
 from hub.notifiers.webchat import WebchatNotifier
@@ -72,7 +71,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter = security.build_limiter(app, settings)
     for endpoint in ("webchat.create_conversation", "webchat.post_message", "webchat.form_post"):
         app.view_functions[endpoint] = limiter.limit(security.chat_limit(settings))(app.view_functions[endpoint])
-    init_dashboard(app, parse_child_population(settings.get("CHILD_POPULATION")))
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)
