@@ -119,25 +119,29 @@ class FigureSet:
         return figures.requests_by_outcome(self.session, self.period, self.filters)
 
     @cached_property
+    def overview(self) -> figures.Overview:
+        return figures.overview(self.session, self.period, self.filters)
+
+    @property
     def timeliness(self) -> figures.Timeliness:
-        return figures.timeliness(self.session, self.period, self.filters)
+        return self.overview.timeliness
 
-    @cached_property
+    @property
     def feedback(self) -> figures.Distribution:
-        return figures.time_to_feedback(self.session, self.period, self.filters)
+        return self.overview.feedback
 
-    @cached_property
+    @property
     def repeats(self) -> figures.Repeats:
-        return figures.repeat_requests(self.session, self.period, self.filters)
+        return self.overview.repeats
 
     @cached_property
     def repeat_list(self) -> list[figures.RepeatRow]:
         limit = None if self.full else PAGE_REPEATS
         return figures.repeat_list(self.session, self.period, self.filters, limit=limit)
 
-    @cached_property
+    @property
     def statutory(self) -> figures.Statutory:
-        return figures.statutory_assessments(self.session, self.period, self.filters)
+        return self.overview.statutory
 
     @property
     def received(self) -> int:
