@@ -26,6 +26,7 @@ from hub.notifiers.webchat import WebchatNotifier
 from hub.outbox_sweep import RetryPolicy
 from hub.request_list import blueprint as hub_requests_blueprint
 from intake.conversation.engine import Flow
+from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
 from intake.store.database import Database
 from intake.working_day import LONDON
@@ -52,7 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db = Database(settings.database_url)
     rules = load_rules(settings.get("RULES_FILE") or None)
     flow = Flow.build(rules, settings.get("HUB_URGENT_PHONE"), settings.get("EMERGENCY_DUTY_TEAM_PHONE"))
-    intake = IntakeService(db=db, flow=flow)
+    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat])
 
     app.extensions["settings"] = settings
     app.extensions["db"] = db

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hub.dashboard.figures import STATUTORY_OUTCOMES
 from hub.dashboard.period import Period
+from intake.repeat_requests import mark_repeat
 from intake.store.referrer import Referrer
 from intake.store.support_request import AWAITING_DECISION, DECIDED, SupportRequest
 
@@ -41,6 +42,7 @@ def add_request(session: Session, referrer: Referrer, reference: str, **fields: 
     )
     session.add(row)
     session.flush()
+    mark_repeat(session, row, row.received_at)  # as the submit listener does
     return row
 
 

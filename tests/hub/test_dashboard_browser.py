@@ -69,7 +69,7 @@ def test_dashboard_draws_charts_and_tables(dashboard_app: Flask, live_server: st
 def test_weekly_report_prints(dashboard_app: Flask, live_server: str, page: Any) -> None:
     page.goto(f"{live_server}/hub/dashboard/weekly?week=2026-11-02")
     assert "Week 2 Nov 2026 to 8 Nov 2026" in page.locator(".showing").inner_text()
-    assert page.locator(".headline li").count() == 6
+    assert page.locator(".headline li").count() == 7
     assert page.locator("svg[role=img]").count() >= 5
     page.emulate_media(media="print")
     assert not page.locator(".week-nav").is_visible()
