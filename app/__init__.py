@@ -13,8 +13,11 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import security
 from app.config import Settings, load_settings
+from app.retention_job import register_retention_job
 from bot.webchat import blueprint as webchat_blueprint
 from hub import new_request
 from hub.notifier import Notifier
@@ -44,8 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.flask_config())
     app.config["TESTING"] = testing
     logging.basicConfig(level=settings.get("LOG_LEVEL"))
-    if settings.secret_key_generated and not testing:
-        app.logger.warning("SECRET_KEY is not set: using a random one, so sessions end when the service restarts")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db = Database(settings.database_url)
     rules = load_rules(settings.get("RULES_FILE") or None)
@@ -57,10 +59,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["rules"] = rules
     app.extensions["intake"] = intake
     app.extensions["clock"] = clock
+    app.extensions.setdefault("clock_jobs", []).append(register_retention_job)
     _register_outbox(app, settings, db, intake, clock)
 
     app.register_blueprint(webchat_blueprint)
     app.register_blueprint(hub_requests_blueprint)
+    if settings.integer("PROXY_COUNT"):
+        hops = settings.integer("PROXY_COUNT")
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    security.install_headers(app, settings)
+    limiter = security.build_limiter(app, settings)
+    for endpoint in ("webchat.create_conversation", "webchat.post_message", "webchat.form_post"):
+        app.view_functions[endpoint] = limiter.limit(security.chat_limit(settings))(app.view_functions[endpoint])
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)
