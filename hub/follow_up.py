@@ -27,6 +27,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hub import claim
@@ -246,24 +248,31 @@ def schedule(
     dedupe_key: str | None = None,
     status: str = PENDING,
 ) -> FollowUp:
-    """Add a follow-up unless the same one exists (by dedupe key); returns the row either way."""
+    """Add a follow-up unless the same one exists (by dedupe key); returns the row either way. Safe against a
+    concurrent sweeper scheduling the same one (INSERT ... ON CONFLICT DO NOTHING on the unique key)."""
     key = dedupe_key or f"{kind}:{request_id}"
     existing = session.scalar(select(FollowUp).where(FollowUp.dedupe_key == key))
     if existing is not None:
         return existing
-    row = FollowUp(
-        request_id=request_id,
-        draft_id=draft_id,
-        kind=kind,
-        dedupe_key=key,
-        status=status,
-        due_at=due_at,
-        attempts=0,
-        created_at=now,
-        done_at=now if status == DONE else None,
-    )
-    session.add(row)
     session.flush()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(FollowUp)
+        .values(
+            request_id=request_id,
+            draft_id=draft_id,
+            kind=kind,
+            dedupe_key=key,
+            status=status,
+            due_at=due_at,
+            attempts=0,
+            created_at=now,
+            done_at=now if status == DONE else None,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    row = session.scalar(select(FollowUp).where(FollowUp.dedupe_key == key))
+    assert row is not None
     return row
 
 
