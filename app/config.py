@@ -79,6 +79,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EARLY_HELP_REVIEW_WEEKS", "", "Weeks after an early-help decision to check in on the first review"),
     Setting("DRAFT_REMINDER_WORKING_DAYS", "1", "Working days a draft may sit unfinished before a reminder"),
     Setting("DRAFT_RETENTION_DAYS", "30", "Days after which an unfinished draft and its answers are deleted"),
+    Setting(
+        "CHILD_POPULATION",
+        "",
+        "Children aged 0-17 in the council's area, for the dashboard's requests per 10,000 children (Blackpool: about "
+        "30000); empty hides the rates",
+    ),
 )
 
 

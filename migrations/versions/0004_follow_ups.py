@@ -1,7 +1,7 @@
 """follow ups
 
-Revision ID: 0003_follow_ups
-Revises: 0002_outbox
+Revision ID: 0004_follow_ups
+Revises: 0003_dashboard_indexes
 Create Date: 2026-11-23 18:32:35.339958
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 import intake.store.database
 
 
-revision: str = '0003_follow_ups'
-down_revision: str | None = '0002_outbox'
+revision: str = '0004_follow_ups'
+down_revision: str | None = '0003_dashboard_indexes'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
