@@ -1,0 +1,1 @@
+"""Notifiers: deliver outbox messages into each chat platform."""
