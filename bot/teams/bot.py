@@ -123,7 +123,9 @@ class TeamsBot:
         if activity.type == "conversationUpdate":
             added = [m.id for m in activity.members_added or []]
             if activity.recipient and activity.recipient.id in added:
-                self._reply(activity, lambda: cards.welcome_card() if _is_personal(activity) else self._hub_hint(activity))
+                self._reply(
+                    activity, lambda: cards.welcome_card() if _is_personal(activity) else self._hub_hint(activity)
+                )
         return Response(200)
 
     def _reply(self, activity: Activity, make: Callable[[], dict[str, Any]]) -> None:
@@ -223,8 +225,7 @@ class TeamsBot:
         address = address_of(activity)
         here = f"{(address['service_url'] or '').rstrip('/')}/v3/conversations/{address['conversation_id']}"
         return cards.notice_card(
-            f"{SHARED_SPACE}\n\nTo send the hub's notifications to this conversation, set "
-            f"TEAMS_HUB_CONVERSATION={here}"
+            f"{SHARED_SPACE}\n\nTo send the hub's notifications to this conversation, set TEAMS_HUB_CONVERSATION={here}"
         )
 
     def claim(self, activity: Activity, data: dict[str, Any]) -> dict[str, Any]:

@@ -54,9 +54,7 @@ def text_runs(text: str, *, color: str | None = None, weight: str | None = None,
         if subtle:
             run["isSubtle"] = True
             run["size"] = "small"
-        blocks.append(
-            {"type": "RichTextBlock", "inlines": [run], "spacing": "none" if number and blocks else "medium"}
-        )
+        blocks.append({"type": "RichTextBlock", "inlines": [run], "spacing": "none" if number and blocks else "medium"})
     return blocks
 
 

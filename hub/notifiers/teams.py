@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +74,10 @@ class TeamsConnector:
         if certificate_file:
             key, thumbprint = certificate_credential(certificate_file)
             self._oauth = OAuth2Session(
-                app_id, key, scope=BOT_FRAMEWORK_SCOPE, token_endpoint_auth_method="private_key_jwt"
+                app_id,
+                key,
+                scope=BOT_FRAMEWORK_SCOPE,
+                token_endpoint_auth_method="private_key_jwt",  # noqa: S106 - a method name
             )
             self._oauth.register_client_auth_method(PrivateKeyJWT(token_url, headers={"x5t": thumbprint}))
         else:
@@ -93,7 +95,9 @@ class TeamsConnector:
                         self.token_url, grant_type="client_credentials", timeout=self.timeout
                     )
                 except Exception as err:  # requests errors, OAuthError on a refused secret, bad JSON...
-                    raise ConnectorError(f"no token from the token endpoint: {type(err).__name__}", retryable=True) from None
+                    raise ConnectorError(
+                        f"no token from the token endpoint: {type(err).__name__}", retryable=True
+                    ) from None
             return str(token["access_token"])
 
     # -- sending ---------------------------------------------------------------------------------------------------
@@ -107,7 +111,10 @@ class TeamsConnector:
         body = {
             "channelId": "msteams",
             "serviceUrl": service_url,
-            "conversation": {"id": conversation_id, **({"tenantId": address["tenant_id"]} if address.get("tenant_id") else {})},
+            "conversation": {
+                "id": conversation_id,
+                **({"tenantId": address["tenant_id"]} if address.get("tenant_id") else {}),
+            },
             **({"from": {"id": address["bot_id"]}} if address.get("bot_id") else {}),
             **activity,
         }
