@@ -1,1 +1,2 @@
-"""Notifiers: deliver outbox messages into each chat platform."""
+"""One notifier per outbox channel: console (logs), webchat (stored for the browser), recording (tests), and the
+Slack and Teams ones their adapters' configuration adds."""
