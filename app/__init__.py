@@ -16,6 +16,7 @@ from routing import load_rules
 from werkzeug.exceptions import HTTPException
 
 from app.config import Settings, load_settings
+from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
 from hub.request_list import blueprint as hub_requests_blueprint
 from intake.conversation.engine import Flow
@@ -33,6 +34,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     test_config = dict(test_config or {})
     clock: Callable[[], datetime] = test_config.pop("CLOCK", None) or (lambda: datetime.now(UTC))
     testing = bool(test_config.pop("TESTING", False))
+    # Tests run Slack's after-the-ack work inline, so they can assert on it without waiting.
+    slack_executor = test_config.pop("SLACK_LISTENER_EXECUTOR", None)
     settings = load_settings(overrides=test_config)
 
     app = Flask(__name__, instance_relative_config=True)
@@ -55,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webchat_blueprint)
     app.register_blueprint(hub_requests_blueprint)
+    register_slack(app, listener_executor=slack_executor)
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)

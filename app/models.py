@@ -1,5 +1,6 @@
 """Every table the service owns, imported in one place so Alembic and the tests see the whole schema."""
 
+from bot.slack.store import SlackEvent
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
 
-__all__ = ["AuditEvent", "Base", "Draft", "Referrer", "SupportRequest"]
+__all__ = ["AuditEvent", "Base", "Draft", "Referrer", "SlackEvent", "SupportRequest"]
