@@ -17,6 +17,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from app.config import Settings
 from bot.slack import SlackConfig, create_bolt_app, slack_blueprint
 from bot.slack.store import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+from bot.slack.submission import remember_address
 from intake.service import IntakeService
 
 TokenLookup = Callable[[str | None, str | None], str | None]
@@ -63,9 +64,7 @@ def register_slack(app: Flask, listener_executor: Executor | None = None) -> Non
             bots_table_name=BOTS_TABLE,
             installations_table_name=INSTALLATIONS_TABLE,
         )
-        state_store = SQLAlchemyOAuthStateStore(
-            expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE
-        )
+        state_store = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE)
         store = installation_store
 
         def token_for(enterprise_id: str | None, team_id: str | None) -> str | None:
@@ -87,6 +86,7 @@ def register_slack(app: Flask, listener_executor: Executor | None = None) -> Non
         state_store=state_store,
         listener_executor=listener_executor,
     )
+    intake.listeners.append(remember_address)
     app.extensions["slack"] = bolt
     app.extensions["slack_token_for"] = token_for
     app.register_blueprint(slack_blueprint(bolt))

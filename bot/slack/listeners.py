@@ -297,10 +297,10 @@ def create_bolt_app(
 
     @app.middleware
     def once_per_event(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        if body.get("type") == "event_callback" and body.get("event_id"):
-            if not first_delivery(db, str(body["event_id"]), body.get("team_id"), clock()):
-                log.info("event %s delivered again; already handled", body["event_id"])
-                return BoltResponse(status=200, body="")
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not first_delivery(db, str(event_id), body.get("team_id"), clock()):
+            log.info("event %s delivered again; already handled", event_id)
+            return BoltResponse(status=200, body="")
         return next()
 
     return app

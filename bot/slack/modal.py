@@ -125,7 +125,9 @@ def _input_blocks(reply: Reply, prefill: str | None) -> list[Block]:
             blocks.append(
                 InputBlock(
                     block_id=block_id(qid, n),
-                    label=label if n == 0 else _plain(f"More options ({n * GROUP_SIZE + 1}–{n * GROUP_SIZE + len(group)})"),
+                    label=label
+                    if n == 0
+                    else _plain(f"More options ({n * GROUP_SIZE + 1} to {n * GROUP_SIZE + len(group)})"),
                     hint=hint if n == len(groups) - 1 else None,
                     # Several groups make one answer: none of them may insist on a tick of its own.
                     optional=optional or len(groups) > 1,
@@ -204,8 +206,14 @@ def step_view(
     if question is None:
         # The conversation has finished (submitted, cancelled, closed): nothing to submit, only Close.
         blocks = blocks or _sections("This request has finished.")
-        view = View(type="modal", callback_id=CALLBACK_ID, title=_plain(TITLE), close=_plain("Close"), blocks=blocks,
-                    private_metadata=draft_id)
+        view = View(
+            type="modal",
+            callback_id=CALLBACK_ID,
+            title=_plain(TITLE),
+            close=_plain("Close"),
+            blocks=blocks,
+            private_metadata=draft_id,
+        )
         return StepView(view, None)
 
     is_review = question.hints.get("kind") == "review"
