@@ -2,5 +2,16 @@
 
 from bot.slack.store import SlackEvent
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
+from intake.store.outbox import OutboxMessage
+from intake.store.referrer_notice import ReferrerNotice
 
-__all__ = ["AuditEvent", "Base", "Draft", "Referrer", "SlackEvent", "SupportRequest"]
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Draft",
+    "OutboxMessage",
+    "Referrer",
+    "ReferrerNotice",
+    "SlackEvent",
+    "SupportRequest",
+]

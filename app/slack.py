@@ -86,7 +86,8 @@ def register_slack(app: Flask, listener_executor: Executor | None = None) -> Non
         state_store=state_store,
         listener_executor=listener_executor,
     )
-    intake.listeners.append(remember_address)
+    # Before the hub's submit listener, which sends the receipt to the address remembered here.
+    intake.listeners.insert(0, remember_address)
     app.extensions["slack"] = bolt
     app.extensions["slack_token_for"] = token_for
     app.register_blueprint(slack_blueprint(bolt))
