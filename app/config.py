@@ -76,6 +76,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_RETRY_BASE_SECONDS", "60", "First retry delay; doubles after each failure, capped at an hour"),
     Setting("SWEEP_STUCK_MINUTES", "10", "A message or follow-up left running this long (a crash) is retried"),
     Setting("CLOCK_MISFIRE_GRACE_MINUTES", "5", "How late the clock may still run a job it missed"),
+    Setting(
+        "CHILD_POPULATION",
+        "",
+        "Children aged 0-17 in the council's area, for the dashboard's requests per 10,000 children (Blackpool: about "
+        "30000); empty hides the rates",
+    ),
     Setting("SLACK_SIGNING_SECRET", "", "Slack app's signing secret; Slack is off when empty", secret=True),
     Setting("SLACK_BOT_TOKEN", "", "Bot token for a single workspace (xoxb-...)", secret=True),
     Setting("SLACK_CLIENT_ID", "", "Slack app's client id, to install into several workspaces via /slack/install"),

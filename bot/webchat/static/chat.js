@@ -61,7 +61,7 @@
       if (firstBox) { firstBox.focus(); }
       return;
     } else if (reply.input !== "none") {
-      var long = reply.hints && reply.hints.max_length > 300;
+      var long = !!(reply.hints && reply.hints.kind === "text" && reply.hints.max_length > 300);
       var label2 = el("label", "visually-hidden", "Your answer"); label2.htmlFor = "text";
       var field = el(long ? "textarea" : "input");
       field.id = "text"; field.name = "text";

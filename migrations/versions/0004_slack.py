@@ -1,7 +1,7 @@
 """Slack: Events API receipts (dedupe by event_id), and slack_sdk's installation and OAuth state tables
 
-Revision ID: 0003_slack
-Revises: 0002_outbox
+Revision ID: 0004_slack
+Revises: 0003_dashboard_indexes
 Create Date: 2026-11-23 18:29:27.279404
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 import intake.store.database
 
 
-revision: str = '0003_slack'
-down_revision: str | None = '0002_outbox'
+revision: str = '0004_slack'
+down_revision: str | None = '0003_dashboard_indexes'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
