@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from routing import Facts, RuleSet, RulesError, evaluate, load_rules
+from routing import Facts, RulesError, RuleSet, evaluate, load_rules
 
 _RULES_OPTION = click.option(
     "--rules",
