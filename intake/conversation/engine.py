@@ -360,7 +360,7 @@ def _raw(inbound: Inbound) -> Any:
     return inbound.text if inbound.text is not None else ""
 
 
-def _command_of(inbound: Inbound) -> tuple[str, str] | None:
+def command_of(inbound: Inbound) -> tuple[str, str] | None:
     if inbound.command:
         word = inbound.command.strip().casefold()
         match = _CHANGE.match(word)
@@ -394,7 +394,7 @@ def advance(flow: Flow, state: Mapping[str, Any], inbound: Inbound, now: datetim
         question = _next_step(flow, state, today)
         state["step"] = question.id
 
-    command = _command_of(inbound)
+    command = command_of(inbound)
     if command is not None:
         name, argument = command
         turn = _command(flow, state, name, argument, question, now, today)
