@@ -170,6 +170,35 @@ class IntakeService:
                 return StepResult(draft_id, turn.replies, done=True)
             return StepResult(draft_id, turn.replies)
 
+    def open_draft(self, channel: str, channel_user_id: str) -> str | None:
+        """The id of this identity's open draft, without starting one (a typed 'hello' must not become an answer)."""
+        with self.db.reading() as s:
+            return s.scalar(
+                select(Draft.id)
+                .where(Draft.channel == channel, Draft.channel_user_id == channel_user_id, Draft.status == OPEN)
+                .order_by(Draft.updated_at.desc())
+                .limit(1)
+            )
+
+    def position(self, draft_id: str, channel: str, channel_user_id: str) -> tuple[str, str | None] | None:
+        """(status, current step) of a draft if it belongs to this identity; None for anyone else's or none."""
+        with self.db.reading() as s:
+            draft = s.get(Draft, draft_id)
+            if draft is None or (draft.channel, draft.channel_user_id) != (channel, channel_user_id):
+                return None
+            return draft.status, draft.step
+
+    def remember_address(self, channel: str, channel_user_id: str, address: dict[str, Any], now: datetime) -> bool:
+        """Keep how to reach this referrer in their own chat (for the hub's outcome later). False if unknown."""
+        with self.db.transaction() as s:
+            referrer = self._referrer(s, channel, channel_user_id)
+            if referrer is None:
+                return False
+            if referrer.address != address:
+                referrer.address = address
+                referrer.updated_at = now
+            return True
+
     # -- submission ------------------------------------------------------------------------------------------------
 
     def _submit(self, s: Session, draft: Draft, now: datetime) -> SupportRequest | engine.Turn:
