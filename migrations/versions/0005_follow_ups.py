@@ -1,7 +1,7 @@
 """follow ups
 
-Revision ID: 0004_follow_ups
-Revises: 0003_dashboard_indexes
+Revision ID: 0005_follow_ups
+Revises: 0004_slack
 Create Date: 2026-11-23 18:32:35.339958
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 import intake.store.database
 
 
-revision: str = '0004_follow_ups'
-down_revision: str | None = '0003_dashboard_indexes'
+revision: str = '0005_follow_ups'
+down_revision: str | None = '0004_slack'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
