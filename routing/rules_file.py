@@ -97,7 +97,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str | int):
-            loader.faults.append((line, f"keys must be words or numbers, not {type(key).__name__}"))
+            loader.faults.append((line, "keys must be words or numbers, not a list or mapping"))
             continue
         if key in out:
             loader.faults.append((line, f"duplicate key {key!r} (first at line {out.lines[key]})"))
@@ -212,16 +212,14 @@ class _Reader:
     # Sections, in dependency order.
 
     def read(self, data: bytes, contact_overrides: Mapping[str, str]) -> RuleSet:
-        loader = _Loader(data)
         try:
+            loader = _Loader(data)  # the reader rejects control characters here, before parsing starts
             doc = loader.get_single_data()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             raise RulesError([f"{self.name}:{mark.line + 1}: not valid YAML: {exc.problem}"]) from exc
         except yaml.YAMLError as exc:
             raise RulesError([f"{self.name}:1: not valid YAML: {exc}"]) from exc
-        finally:
-            loader.dispose()
         for line, message in loader.faults:
             self.err(line, message)
         if not isinstance(doc, _Map):
