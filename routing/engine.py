@@ -2,7 +2,8 @@
 
 Place in the flow: chat -> intake -> **evaluate()** -> store -> hub. Order of work, following the primer's
 precedence: indicators give a level (highest wins); combination rules lift it; special routes (999, LADO, FGM,
-private fostering) then choose the route without ever dropping a child-protection signal; consent guidance last.
+private fostering) then choose the route without ever dropping a child-protection signal; consent guidance
+last.
 Invariant: any level-4 indicator or child-protection rule gives level 4, whatever else is true.
 """
 
@@ -45,13 +46,17 @@ def evaluate(rules: RuleSet, facts: Facts) -> Decision:
         work.lift(ind.level, ind.child_protection)
         name = rules.levels[ind.level].name
         kind = " - a child protection concern" if ind.child_protection else ""
-        work.reasons.append(Reason("indicator", f"Level {ind.level} ({name}){kind}: {ind.text}", indicator_id=ind.id))
+        work.reasons.append(
+            Reason("indicator", f"Level {ind.level} ({name}){kind}: {ind.text}", indicator_id=ind.id)
+        )
     for rule in rules.combination_rules:
         _apply(rule, fired, facts, work)
     route = _choose_route(rules, facts, work)
     info = rules.routes[route]
     if not fired and not any(r.code in ("special_route", "flag") for r in work.reasons):
-        work.reasons.append(Reason("no_indicators", "No indicators of need were chosen, so the level is Universal."))
+        work.reasons.append(
+            Reason("no_indicators", "No indicators of need were chosen, so the level is Universal.")
+        )
     _consent(rules, facts, info.needs_consent, work)
     return Decision(
         level=work.level,
@@ -104,9 +109,12 @@ def _apply(rule: CombinationRule, fired: list[Indicator], facts: Facts, work: _W
 
 def _special_applies(special: SpecialRoute, facts: Facts, work: _Working) -> bool:
     if special.under_age_years is not None and (
-        facts.unborn or (facts.child_age_years is not None and facts.child_age_years >= special.under_age_years)
+        facts.unborn
+        or (facts.child_age_years is not None and facts.child_age_years >= special.under_age_years)
     ):
-        work.reasons.append(Reason("special_route_not_applicable", special.not_applicable_text, rule_id=special.id))
+        work.reasons.append(
+            Reason("special_route_not_applicable", special.not_applicable_text, rule_id=special.id)
+        )
         return False
     # The harm is real whoever reports it; only the duty to use this route depends on the referrer's role.
     work.lift(SPECIALIST if special.child_protection else 1, special.child_protection)
@@ -123,7 +131,8 @@ def _choose_route(rules: RuleSet, facts: Facts, work: _Working) -> str:
     level_route = rules.child_protection_route if work.protection else rules.level_routes[work.level]
     if facts.existing_social_worker:
         # An open case already has a statutory plan: new information goes to the allocated worker through the
-        # hub rather than starting early help beside it. Child protection still takes the CP route, phone first.
+        # hub rather than starting early help beside it. Child protection still takes the CP route, phone
+        # first.
         if level_route != rules.child_protection_route:
             level_route = rules.allocated_worker_route
         info = rules.routes[rules.allocated_worker_route]
@@ -134,7 +143,9 @@ def _choose_route(rules: RuleSet, facts: Facts, work: _Working) -> str:
     work.reasons.append(Reason("special_route", primary.text, rule_id=primary.id))
     for other in fired[1:]:
         info = rules.routes[other.route]
-        work.reasons.append(Reason(f"also_{other.route}", f"Also: {info.label}. {other.text}", rule_id=other.id))
+        work.reasons.append(
+            Reason(f"also_{other.route}", f"Also: {info.label}. {other.text}", rule_id=other.id)
+        )
         work.steps.append(f"Also - {info.label}: {info.next_steps}")
     if level_route != rules.level_routes[1]:
         info = rules.routes[level_route]

@@ -1,6 +1,8 @@
-"""Reading a council's rules file: YAML in, a checked RuleSet out, or RulesError naming file:line for every fault.
+"""Reading a council's rules file: YAML in, a checked RuleSet out, or RulesError naming file:line for every
+fault.
 
-Place in the flow: runs once at start-up (and in `flask rules check`); the engine never sees an unchecked file.
+Place in the flow: runs once at start-up (and in `flask rules check`); the engine never sees an unchecked
+file.
 The YAML loader keeps each node's line so a council officer editing the file is told exactly where to look.
 """
 
@@ -120,7 +122,8 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 
 class _Reader:
-    """Checks one file, collecting every error before giving up, and builds the RuleSet when there are none."""
+    """Checks one file, collecting every error before giving up, and builds the RuleSet when there are
+    none."""
 
     def __init__(self, name: str, source_path: str) -> None:
         self.name = name
@@ -183,7 +186,9 @@ class _Reader:
     def sequence(self, m: _Map, key: str, where: str) -> _Seq | None:
         return self.value(m, key, where, _Seq, "a list")
 
-    def words(self, m: _Map, key: str, where: str, known: Mapping[str, Any] | Sequence[str], what: str) -> tuple:
+    def words(
+        self, m: _Map, key: str, where: str, known: Mapping[str, Any] | Sequence[str], what: str
+    ) -> tuple:
         seq = self.sequence(m, key, where)
         out = []
         for i, item in enumerate(seq or ()):
@@ -200,12 +205,16 @@ class _Reader:
         try:
             names = [field for _, field, _, _ in string.Formatter().parse(raw) if field is not None]
         except ValueError as exc:
-            self.err(m.lines[key], f"{where}: '{key}' has a stray brace ({exc}); write {{{{ or }}}} for a brace")
+            self.err(
+                m.lines[key], f"{where}: '{key}' has a stray brace ({exc}); write {{{{ or }}}} for a brace"
+            )
             return None
         unknown = [n for n in names if n not in self.placeholders]
         if unknown:
             known = ", ".join(sorted(self.placeholders))
-            self.err(m.lines[key], f"{where}: '{key}' uses unknown placeholder {{{unknown[0]}}}; known: {known}")
+            self.err(
+                m.lines[key], f"{where}: '{key}' uses unknown placeholder {{{unknown[0]}}}; known: {known}"
+            )
             return None
         return raw.format_map(self.placeholders)
 
@@ -324,7 +333,10 @@ class _Reader:
                 self.err(m.lines[key], f"level {key} must be a mapping with name and summary")
             else:
                 self.keys(body, f"level {key}", {"name", "summary"})
-                name, summary = self.text(body, "name", f"level {key}"), self.text(body, "summary", f"level {key}")
+                name, summary = (
+                    self.text(body, "name", f"level {key}"),
+                    self.text(body, "summary", f"level {key}"),
+                )
                 out[key] = LevelInfo(key, name or "", summary or "")
         return out
 
@@ -341,7 +353,9 @@ class _Reader:
             else:
                 self.keys(body, f"domain '{key}'", {"label", "subdomains"})
                 subs = self.sequence(body, "subdomains", f"domain '{key}'") or ()
-                out[key] = Domain(key, self.text(body, "label", f"domain '{key}'") or "", tuple(map(str, subs)))
+                out[key] = Domain(
+                    key, self.text(body, "label", f"domain '{key}'") or "", tuple(map(str, subs))
+                )
         return out
 
     def listed(self, doc: _Map, key: str, what: str) -> list[tuple[int, _Map, str]]:
@@ -369,11 +383,17 @@ class _Reader:
         for _, m, ident in self.listed(doc, "categories", "category"):
             where = f"category '{ident}'"
             self.keys(m, where, {"id", "label", "help"})
-            out[ident] = Category(ident, self.text(m, "label", where) or "", self.text(m, "help", where) or "")
+            out[ident] = Category(
+                ident, self.text(m, "label", where) or "", self.text(m, "help", where) or ""
+            )
         return out
 
     def read_indicators(
-        self, doc: _Map, sources: Mapping[str, str], domains: Mapping[str, Domain], categories: Mapping[str, Category]
+        self,
+        doc: _Map,
+        sources: Mapping[str, str],
+        domains: Mapping[str, Domain],
+        categories: Mapping[str, Category],
     ) -> dict[str, Indicator]:
         out = {}
         required = {"id", "level", "domain", "subdomain", "categories", "text", "source"}
@@ -386,14 +406,19 @@ class _Reader:
             if domain is not None and domain not in domains:
                 self.err(m.lines["domain"], f"{where} refers to unknown domain '{domain}'")
             elif domain is not None and subdomain is not None and subdomain not in domains[domain].subdomains:
-                self.err(m.lines["subdomain"], f"{where} refers to unknown subdomain '{subdomain}' of {domain}")
+                self.err(
+                    m.lines["subdomain"], f"{where} refers to unknown subdomain '{subdomain}' of {domain}"
+                )
             cats = self.words(m, "categories", where, categories, "category")
             source = self.text(m, "source", where)
             if source is not None and source not in sources:
                 self.err(m.lines["source"], f"{where} refers to unknown source '{source}'")
             low, high = self.years(m, "min_age_years", where), self.years(m, "max_age_years", where)
             if low is not None and high is not None and low >= high:
-                self.err(m.lines["max_age_years"], f"{where}: max_age_years {high:g} is not above min_age_years {low:g}")
+                self.err(
+                    m.lines["max_age_years"],
+                    f"{where}: max_age_years {high:g} is not above min_age_years {low:g}",
+                )
             protection = self.flag(m, "child_protection", where)
             if protection and level is not None and level != 4:
                 self.err(m.lines["child_protection"], f"{where}: child_protection applies only at level 4")
@@ -420,7 +445,9 @@ class _Reader:
             if not isinstance(ident, str) or not _ID.match(ident) or not isinstance(body, _Map):
                 self.err(m.lines[ident], f"{where} must be a lower_case id with a mapping of details")
                 continue
-            self.keys(body, where, {"level", "label", "next_steps", "timescale", "needs_consent", "phone_first"})
+            self.keys(
+                body, where, {"level", "label", "next_steps", "timescale", "needs_consent", "phone_first"}
+            )
             level = None if body.get("level") is None else self.level(body, "level", where)
             out[ident] = RouteInfo(
                 id=ident,
@@ -442,7 +469,9 @@ class _Reader:
             where = f"rule '{ident}'"
             kind = m.get("kind")
             if kind not in KINDS:
-                self.err(m.lines.get("kind", m.line), f"{where} has kind {kind!r}; kinds are {', '.join(KINDS)}")
+                self.err(
+                    m.lines.get("kind", m.line), f"{where} has kind {kind!r}; kinds are {', '.join(KINDS)}"
+                )
                 continue
             required, optional = _KIND_KEYS[kind]
             self.keys(m, where, required | {"id", "kind", "text"}, optional)
@@ -452,7 +481,9 @@ class _Reader:
                 self.err(m.line, f"{where} must give under_age_years or fact (who is vulnerable)")
             fact = self.text(m, "fact", where)
             if fact is not None and fact not in facts:
-                self.err(m.lines["fact"], f"{where} refers to unknown fact '{fact}'; facts are {', '.join(facts)}")
+                self.err(
+                    m.lines["fact"], f"{where} refers to unknown fact '{fact}'; facts are {', '.join(facts)}"
+                )
             out.append(
                 CombinationRule(
                     id=ident,
@@ -505,7 +536,9 @@ class _Reader:
             )
         return tuple(out)
 
-    def read_route_choices(self, doc: _Map, routes: Mapping[str, RouteInfo]) -> tuple[dict[int, str], str, str]:
+    def read_route_choices(
+        self, doc: _Map, routes: Mapping[str, RouteInfo]
+    ) -> tuple[dict[int, str], str, str]:
         m = self.mapping(doc, "level_routes", "the file") or _Map()
         level_routes: dict[int, str] = {}
         for key in sorted(set(LEVELS) - set(m)):

@@ -1,7 +1,8 @@
 """RuleSet: one council's threshold rules, loaded and checked, ready for the engine.
 
 Place in the flow: load_rules() builds it from the council's YAML once; the intake asks indicators_for() which
-questions to show; evaluate() reads it to make decisions. Immutable in practice, so it can be cached and shared.
+questions to show; evaluate() reads it to make decisions. Immutable in practice, so it can be cached and
+shared.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ class RuleSet:
     contacts: Contacts
     timescales: Timescales
 
-    def indicators_for(self, categories: Iterable[str], age_years: float | None, unborn: bool) -> list[Indicator]:
+    def indicators_for(
+        self, categories: Iterable[str], age_years: float | None, unborn: bool
+    ) -> list[Indicator]:
         """The indicators the intake should ask about, in catalogue order.
 
         For an unborn baby: those marked pre_birth in the chosen categories, plus every pre-birth category one

@@ -1,7 +1,9 @@
 """`flask rules ...` and `flask route`: operator commands around the threshold rules.
 
-Place in the flow: beside chat -> intake -> routing -> store. `check` validates a council's rules file before it
-goes live, `indicators` lists the catalogue, `route` runs the engine on one facts document (JSON on stdin), and
+Place in the flow: beside chat -> intake -> routing -> store. `check` validates a council's rules file
+before it
+goes live, `indicators` lists the catalogue, `route` runs the engine on one facts document (JSON on stdin),
+and
 `replay` (added once the store exists) shows what a new rules file would change for requests already made.
 """
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from routing import Facts, RuleSet, RulesError, evaluate, load_rules
+from routing import Facts, RulesError, RuleSet, evaluate, load_rules
 
 _RULES_OPTION = click.option(
     "--rules",
@@ -60,7 +62,9 @@ def indicators_command(as_json: bool, rules_file: Path | None) -> None:
         return
     for i in rules.indicators.values():
         flags = " CP" if i.child_protection else ""
-        click.echo(f"{i.id:<7} L{i.level}{flags:<3} {i.domain}/{i.subdomain} [{', '.join(i.categories)}] {i.text}")
+        click.echo(
+            f"{i.id:<7} L{i.level}{flags:<3} {i.domain}/{i.subdomain} [{', '.join(i.categories)}] {i.text}"
+        )
     click.echo(f"{len(rules.indicators)} indicators ({rules.version})")
 
 
@@ -68,11 +72,13 @@ def indicators_command(as_json: bool, rules_file: Path | None) -> None:
 @_RULES_OPTION
 def route_command(rules_file: Path | None) -> None:
     """Read a facts document (JSON) on stdin and print the routing decision as JSON."""
-    raw = click.get_text_stream("stdin").read()
+    raw = sys.stdin.read()
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        click.echo(f"error: stdin is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", err=True)
+        click.echo(
+            f"error: stdin is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", err=True
+        )
         sys.exit(2)
     try:
         facts = Facts.from_dict(data)

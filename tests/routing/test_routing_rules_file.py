@@ -1,5 +1,6 @@
 """Loading and validating rules files: the shipped file is sound, and broken files are reported as file:line."""
 
+# ruff: noqa: E501  (the broken-file table reads best one case a line)
 from __future__ import annotations
 
 import re
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from routing import RuleSet, RulesError, default_rules_path, load_rules
+from routing import RulesError, RuleSet, default_rules_path, load_rules
 from routing.contacts import Contacts
 from routing.level_of_need import DOMAINS
 
@@ -43,8 +44,17 @@ def test_shipped_rules_load(rules: RuleSet) -> None:
     assert levels == {1, 2, 3, 4} and domains == set(DOMAINS)
     assert all(i.source for i in rules.indicators.values())
     assert {"neglect", "exploitation", "pre_birth", "missing"} <= {c.id for c in rules.categories}
-    needed = {"emergency", "hub_child_protection", "hub_child_in_need", "early_help_intensive", "lado", "police_fgm"}
-    assert needed | {"early_help_universal_plus", "universal_signpost", "private_fostering"} <= set(rules.routes)
+    needed = {
+        "emergency",
+        "hub_child_protection",
+        "hub_child_in_need",
+        "early_help_intensive",
+        "lado",
+        "police_fgm",
+    }
+    assert needed | {"early_help_universal_plus", "universal_signpost", "private_fostering"} <= set(
+        rules.routes
+    )
     assert rules.counts()["indicators"] == len(rules.indicators)
     assert rules.timescales.decision_working_days == 1 and rules.timescales.assessment_working_days == 45
 
@@ -62,7 +72,9 @@ def test_contacts_are_fictional_and_hours_match_the_hub(rules: RuleSet) -> None:
 
 
 def test_hours_text_groups_only_neighbouring_days() -> None:
-    c = Contacts("Hub", "1", "2", "3", "4", "e", "p", hub_hours={0: ("09:00", "17:00"), 2: ("09:00", "17:00")})
+    c = Contacts(
+        "Hub", "1", "2", "3", "4", "e", "p", hub_hours={0: ("09:00", "17:00"), 2: ("09:00", "17:00")}
+    )
     assert c.hours_text() == "Monday 09:00-17:00; Wednesday 09:00-17:00"
 
 
@@ -90,7 +102,9 @@ def test_indicators_for_filters_by_category_age_and_birth(rules: RuleSet) -> Non
     assert [i.id for i in exploitation] == [i for i in rules.indicators if i in {x.id for x in exploitation}]
     toddler = {i.id for i in rules.indicators_for(["exploitation", "neglect", "sexual_harm"], 2, False)}
     assert "ex_07" not in toddler and "ne_04" in toddler  # min age 8; the crawling-baby hazard is under 3
-    assert "sx_05" in toddler and "sx_05" not in {i.id for i in rules.indicators_for(["sexual_harm"], 13, False)}
+    assert "sx_05" in toddler and "sx_05" not in {
+        i.id for i in rules.indicators_for(["sexual_harm"], 13, False)
+    }
     assert "ne_04" in {i.id for i in rules.indicators_for(["neglect"], None, False)}  # unknown age: ask
     unborn = rules.indicators_for(["domestic_abuse"], None, unborn=True)
     assert all(i.pre_birth for i in unborn)
@@ -101,6 +115,7 @@ def test_indicators_for_filters_by_category_age_and_birth(rules: RuleSet) -> Non
 
 # --- broken files: every message names file, line and fault ------------------------------------------------
 
+# fmt: off
 CASES = [
     ("level 5", [("{id: ne_03, level: 2", "{id: ne_03, level: 5")], "{id: ne_03", "indicator 'ne_03' has level 5; levels are 1-4"),
     ("level yes", [("{id: ne_03, level: 2", "{id: ne_03, level: true")], "{id: ne_03", "indicator 'ne_03': 'level' must be a level 1-4, got True"),
@@ -157,7 +172,9 @@ CASES = [
     ("unknown section", [("council:\n  id: blackpool", "councillor: yes\ncouncil:\n  id: blackpool")], "councillor: yes", "the file has unknown key 'councillor'"),
     ("sources not text", [("  fgm: \"Home Office", "  fgm: 42\n  fgm_old: \"Home Office")], "  fgm: 42", "sources: 'fgm' must be some text, got 42"),
     ("complex key", [("council:\n  id: blackpool", "? [a, b]\n: 1\ncouncil:\n  id: blackpool")], "? [a, b]", "keys must be words or numbers, not a list or mapping"),
-]  # fmt: skip
+
+]
+# fmt: on
 
 
 # Where the first of two duplicates is, for the messages that cite it.
