@@ -1,0 +1,137 @@
+"""Composition root: builds the Flask app from configuration and wires adapters, intake, routing and hub together.
+
+Nothing is built at import time: `create_app()` reads the environment (through app.config, the one place that
+does), opens the database, loads the threshold rules and registers every channel that is configured.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template_string, request
+from werkzeug.exceptions import HTTPException
+
+from app.config import Settings, load_settings
+from bot.webchat import blueprint as webchat_blueprint
+from hub import new_request
+from hub.notifier import Notifier
+from hub.notifiers.console import ConsoleNotifier
+from hub.notifiers.webchat import WebchatNotifier
+from hub.outbox_sweep import RetryPolicy
+from hub.request_list import blueprint as hub_requests_blueprint
+from intake.conversation.engine import Flow
+from intake.service import IntakeService
+from intake.store.database import Database
+from intake.working_day import LONDON
+from routing import load_rules
+
+_ERROR_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }}</title></head>
+<body><main><h1>{{ title }}</h1><p>{{ message }}</p><p><a href="/">Go to the start</a></p></main></body></html>"""
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config` holds setting overrides by env name, plus CLOCK (a callable) for tests."""
+    test_config = dict(test_config or {})
+    clock: Callable[[], datetime] = test_config.pop("CLOCK", None) or (lambda: datetime.now(UTC))
+    testing = bool(test_config.pop("TESTING", False))
+    settings = load_settings(overrides=test_config)
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings.flask_config())
+    app.config["TESTING"] = testing
+    logging.basicConfig(level=settings.get("LOG_LEVEL"))
+    if settings.secret_key_generated and not testing:
+        app.logger.warning("SECRET_KEY is not set: using a random one, so sessions end when the service restarts")
+
+    db = Database(settings.database_url)
+    rules = load_rules(settings.get("RULES_FILE") or None)
+    flow = Flow.build(rules, settings.get("HUB_URGENT_PHONE"), settings.get("EMERGENCY_DUTY_TEAM_PHONE"))
+    intake = IntakeService(db=db, flow=flow)
+
+    app.extensions["settings"] = settings
+    app.extensions["db"] = db
+    app.extensions["rules"] = rules
+    app.extensions["intake"] = intake
+    app.extensions["clock"] = clock
+    _register_outbox(app, settings, db, intake, clock)
+
+    app.register_blueprint(webchat_blueprint)
+    app.register_blueprint(hub_requests_blueprint)
+    _register_errors(app)
+    _register_filters(app)
+    _register_commands(app)
+    return app
+
+
+def _register_outbox(
+    app: Flask, settings: Settings, db: Database, intake: IntakeService, clock: Callable[[], datetime]
+) -> None:
+    """Outgoing messages and the hub's alerts. Slack and Teams set-up add their notifier and hub destination."""
+    from app.clock import outbox_step, register_sweeps
+
+    notifiers: dict[str, Notifier] = {"console": ConsoleNotifier(), "webchat": WebchatNotifier(db, clock)}
+    hub_destinations = [new_request.HubDestination("console", {"log": "hub"})]
+    app.extensions["notifiers"] = notifiers
+    app.extensions["hub_destinations"] = hub_destinations
+    app.extensions["outbox_policy"] = RetryPolicy(
+        max_attempts=settings.integer("OUTBOX_MAX_ATTEMPTS"),
+        base_delay=timedelta(seconds=settings.integer("OUTBOX_RETRY_BASE_SECONDS")),
+        stuck_after=timedelta(minutes=settings.integer("SWEEP_STUCK_MINUTES")),
+    )
+    intake.listeners.append(new_request.listener(hub_destinations, settings.public_url))
+    app.extensions["sweeps"] = [("outbox", outbox_step)]
+    app.extensions.setdefault("clock_jobs", []).append(register_sweeps)
+
+
+def settings_of(app: Flask) -> Settings:
+    return app.extensions["settings"]
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/chat/", "/api/")) or request.accept_mimetypes.best == "application/json"
+
+
+def _register_errors(app: Flask) -> None:
+    messages = {
+        400: "The request could not be understood. Check what you sent and try again.",
+        404: "There is nothing at this address. Check the link, or go to the start.",
+        405: "That action is not allowed here.",
+        413: "That was too large to accept. Shorten it and try again.",
+        429: "Too many requests. Wait a minute and try again.",
+    }
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> tuple[Response | str, int]:
+        code = err.code or 500
+        message = messages.get(code, err.description or "Something went wrong.")
+        if _wants_json():
+            return jsonify({"error": message}), code
+        return render_template_string(_ERROR_PAGE, title=err.name, message=message), code
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception) -> tuple[Response | str, int]:
+        # Never a stack trace to the person; the log has it (with no request body, which may hold concern details).
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        message = (
+            "Sorry, something went wrong on our side and it has been logged. Your saved answers are safe. "
+            "Please try again in a minute. If a child is in immediate danger, call 999."
+        )
+        if _wants_json():
+            return jsonify({"error": message}), 500
+        return render_template_string(_ERROR_PAGE, title="Sorry, something went wrong", message=message), 500
+
+
+def _register_filters(app: Flask) -> None:
+    @app.template_filter("london")
+    def london(value: datetime | None) -> str:
+        return value.astimezone(LONDON).strftime("%a %d %b %Y %H:%M") if value else ""
+
+
+def _register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

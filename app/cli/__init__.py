@@ -1,0 +1,32 @@
+"""The `earlyhelp` console command: Flask's CLI on the app factory, plus the service's own subcommands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def register(app: Flask) -> None:
+    from app.cli.database import db_group
+    from app.cli.serve import serve_command
+
+    app.cli.add_command(db_group)
+    app.cli.add_command(serve_command)
+
+
+def _create_app() -> Flask:
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+)
+def main() -> None:
+    """Early help and safeguarding intake: serve the chat, manage the database and the threshold rules."""

@@ -1,0 +1,106 @@
+"""Configuration: the one place the environment is read, called from the app factory.
+
+Every setting the service understands is listed here with its default, so the README table and `.env.example`
+can be checked against one source.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SQLITE_PATH = Path("instance") / "earlyhelp.db"
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: Any
+    help: str
+    secret: bool = False
+
+
+# The table the README documents. Later issues add their settings here and nowhere else.
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        "SQLAlchemy URL; SQLite file by default, postgresql+psycopg://user@host/db in production",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Signs sessions and CSRF tokens. Required in production; a random one is made for a development run",
+        secret=True,
+    ),
+    Setting("PORT", "5000", "Port `earlyhelp serve` listens on"),
+    Setting("HOST", "127.0.0.1", "Interface `earlyhelp serve` listens on"),
+    Setting("PUBLIC_URL", "http://localhost:5000", "Address people use to reach the service (links in messages)"),
+    Setting("RULES_FILE", "", "Threshold rules YAML; the bundled Blackpool rules when empty"),
+    Setting("HUB_URGENT_PHONE", "", "The hub's urgent number; overrides the rules file"),
+    Setting("EMERGENCY_DUTY_TEAM_PHONE", "", "Out-of-hours emergency duty team number; overrides the rules file"),
+    Setting("START_CLOCK", "true", "Whether `earlyhelp serve` also starts the follow-up clock process"),
+    Setting("SESSION_COOKIE_SECURE", "false", "Send cookies over HTTPS only (set true behind TLS)"),
+    Setting("MAX_CONTENT_LENGTH", "262144", "Largest request body accepted, in bytes"),
+    Setting("LOG_LEVEL", "INFO", "Python logging level"),
+    # Outbox and follow-ups (hub/outbox_sweep.py, hub/follow_up.py, app/clock.py).
+    Setting("SWEEP_INTERVAL_SECONDS", "30", "How often the clock sweeps due follow-ups and outgoing messages"),
+    Setting("OUTBOX_MAX_ATTEMPTS", "8", "Delivery attempts before an outgoing message is marked failed"),
+    Setting("OUTBOX_RETRY_BASE_SECONDS", "60", "First retry delay; doubles after each failure, capped at an hour"),
+    Setting("SWEEP_STUCK_MINUTES", "10", "A message or follow-up left running this long (a crash) is retried"),
+    Setting("CLOCK_MISFIRE_GRACE_MINUTES", "5", "How late the clock may still run a job it missed"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the declared settings. Features read theirs with `get`/`flag`, declared in SETTINGS."""
+
+    values: Mapping[str, str]
+    secret_key: str
+    secret_key_generated: bool = False
+
+    def get(self, name: str) -> str:
+        return self.values[name]
+
+    def flag(self, name: str) -> bool:
+        return self.values[name].strip().lower() in {"1", "true", "yes", "on"}
+
+    def integer(self, name: str) -> int:
+        return int(self.values[name])
+
+    @property
+    def database_url(self) -> str:
+        return self.values["DATABASE_URL"]
+
+    @property
+    def public_url(self) -> str:
+        return self.values["PUBLIC_URL"].rstrip("/")
+
+    def flask_config(self) -> dict[str, Any]:
+        limit = self.integer("MAX_CONTENT_LENGTH")
+        return {
+            "SECRET_KEY": self.secret_key,
+            "MAX_CONTENT_LENGTH": limit,
+            "MAX_FORM_MEMORY_SIZE": limit,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.flag("SESSION_COOKIE_SECURE"),
+        }
+
+
+def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read every declared setting from the environment; `overrides` (keyed by env name) win, for tests."""
+    env = dict(os.environ if environ is None else environ)
+    if overrides:
+        env.update({k: v if isinstance(v, str) else str(v) for k, v in overrides.items()})
+    values: dict[str, str] = {}
+    for s in SETTINGS:
+        raw = env.get(s.env, "")
+        values[s.env] = raw if raw != "" else ("" if s.default is None else str(s.default))
+    secret = values["SECRET_KEY"]
+    return Settings(values=values, secret_key=secret or secrets.token_hex(32), secret_key_generated=not secret)

@@ -1,0 +1,7 @@
+"""Every table the service owns, imported in one place so Alembic and the tests see the whole schema."""
+
+from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
+from intake.store.outbox import OutboxMessage
+from intake.store.referrer_notice import ReferrerNotice
+
+__all__ = ["AuditEvent", "Base", "Draft", "OutboxMessage", "Referrer", "ReferrerNotice", "SupportRequest"]

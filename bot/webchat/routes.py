@@ -1,0 +1,215 @@
+"""HTTP routes of the browser chat: the page, a no-script form, and the JSON API."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy.exc import OperationalError
+
+from intake.conversation.turn import Inbound
+from intake.referrer_updates import ReferrerUpdates, updates_for
+from intake.service import DraftNotFound, IntakeService, StepResult
+
+blueprint = Blueprint(
+    "webchat", __name__, template_folder="templates", static_folder="static", static_url_path="/chat/static"
+)
+
+CHANNEL = "webchat"
+MAX_TEXT = 5000
+DB_DOWN = (
+    "We could not save that just now because of a problem on our side. Your earlier answers are safe. "
+    "Please send your answer again in a minute. If a child is in immediate danger, call 999 now."
+)
+
+
+def _service() -> IntakeService:
+    return current_app.extensions["intake"]
+
+
+def _now() -> datetime:
+    clock: Callable[[], datetime] = current_app.extensions.get("clock", lambda: datetime.now(UTC))
+    return clock()
+
+
+def _identity() -> str:
+    # The browser's chat identity lives in the signed session cookie, so nobody can claim someone else's drafts.
+    if "webchat_id" not in session:
+        session["webchat_id"] = str(uuid.uuid4())
+        session.permanent = True
+    return session["webchat_id"]
+
+
+def _result_json(result: StepResult) -> dict[str, Any]:
+    return {
+        "conversation_id": result.draft_id,
+        "replies": [r.to_dict() for r in result.replies],
+        "done": result.done,
+        "request": result.request,
+    }
+
+
+def _problem(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+def _inbound_from_json(body: Any) -> Inbound:
+    if not isinstance(body, dict):
+        raise ValueError('Send a JSON object such as {"text": "yes"} or {"choice": "yes"}.')
+    text, choice, choices = body.get("text"), body.get("choice"), body.get("choices")
+    if sum(x is not None for x in (text, choice, choices)) != 1:
+        raise ValueError('Send exactly one of "text", "choice" or "choices".')
+    if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
+        raise ValueError(f'"text" must be a string of at most {MAX_TEXT} characters.')
+    if choice is not None and (not isinstance(choice, str) or len(choice) > 200):
+        raise ValueError('"choice" must be the value of one of the offered choices.')
+    if choices is not None and (
+        not isinstance(choices, list)
+        or len(choices) > 200
+        or not all(isinstance(c, str) and len(c) <= 200 for c in choices)
+    ):
+        raise ValueError('"choices" must be a list of the values of offered choices.')
+    return Inbound(text=text, choice=choice, choices=tuple(choices) if choices is not None else None)
+
+
+# -- JSON API ------------------------------------------------------------------------------------------------------
+
+
+@blueprint.post("/chat/conversations")
+def create_conversation() -> tuple[Response, int]:
+    try:
+        result = _service().open_conversation(CHANNEL, _identity(), _now())
+    except OperationalError:
+        current_app.logger.exception("database unavailable opening a conversation")
+        return _problem(503, DB_DOWN)
+    return jsonify(_result_json(result)), 201
+
+
+@blueprint.get("/chat/conversations/<conversation_id>")
+def show_conversation(conversation_id: str) -> tuple[Response, int]:
+    try:
+        result = _service().current(conversation_id, _now())
+    except DraftNotFound:
+        return _problem(404, "No conversation has that id. Start a new one with POST /chat/conversations.")
+    except OperationalError:
+        return _problem(503, DB_DOWN)
+    return jsonify(_result_json(result)), 200
+
+
+@blueprint.post("/chat/conversations/<conversation_id>/messages")
+def post_message(conversation_id: str) -> tuple[Response, int]:
+    body = request.get_json(silent=True)
+    if body is None:
+        return _problem(400, 'Send JSON with Content-Type application/json, for example {"text": "yes"}.')
+    try:
+        inbound = _inbound_from_json(body)
+    except ValueError as err:
+        return _problem(400, str(err))
+    try:
+        result = _service().handle(conversation_id, inbound, _now())
+    except DraftNotFound:
+        return _problem(404, "No conversation has that id. Start a new one with POST /chat/conversations.")
+    except OperationalError:
+        current_app.logger.exception("database unavailable handling a message")
+        return _problem(503, DB_DOWN)
+    return jsonify(_result_json(result)), 200
+
+
+# -- The page ------------------------------------------------------------------------------------------------------
+
+
+def _updates() -> ReferrerUpdates:
+    """Outcomes and messages the hub sent this browser's person since they were last here (never fatal)."""
+    if "webchat_id" not in session:
+        return ReferrerUpdates()
+    try:
+        return updates_for(current_app.extensions["db"], CHANNEL, session["webchat_id"], _now())
+    except OperationalError:
+        current_app.logger.exception("database unavailable reading referrer updates")
+        return ReferrerUpdates()
+
+
+@blueprint.get("/")
+def page() -> str | tuple[str, int]:
+    flash = session.pop("webchat_flash", None)
+    try:
+        result = _service().open_conversation(CHANNEL, _identity(), _now())
+    except OperationalError:
+        return render_template("webchat/chat.html", result=None, error=DB_DOWN), 503
+    return render_template("webchat/chat.html", result=result, error=flash, updates=_updates())
+
+
+@blueprint.get("/chat/updates")
+def updates_json() -> tuple[Response, int]:
+    """Your requests and the hub's messages about them, as JSON (for the page's script and other clients)."""
+    updates = _updates()
+    return jsonify(
+        {
+            "unread": updates.unread,
+            "notices": [
+                {
+                    "kind": n.kind,
+                    "reference": n.reference,
+                    "at": n.created_at.isoformat(),
+                    "unread": n.unread,
+                    "outcome": n.outcome,
+                    "level": n.level,
+                }
+                for n in updates.notices
+            ],
+            "requests": [
+                {
+                    "reference": r.reference,
+                    "received_at": r.received_at.isoformat(),
+                    "status": r.status,
+                    "level": r.level,
+                    "hub_level": r.hub_level,
+                    "hub_outcome": r.hub_outcome,
+                }
+                for r in updates.requests
+            ],
+        }
+    ), 200
+
+
+@blueprint.post("/chat/form")
+def form_post() -> Response:
+    """The same conversation without JavaScript: a plain form post, then back to the page."""
+    conversation_id = request.form.get("conversation_id", "")
+    values = request.form.getlist("choices")
+    if request.form.get("choice"):
+        inbound = Inbound(choice=request.form["choice"][:200])
+    elif values or request.form.get("input") == "multi":
+        inbound = Inbound(choices=tuple(v[:200] for v in values[:200]))
+    else:
+        inbound = Inbound(text=request.form.get("text", "")[:MAX_TEXT])
+    try:
+        result = _service().handle(conversation_id, inbound, _now())
+    except DraftNotFound:
+        return redirect(url_for("webchat.page"))
+    except OperationalError:
+        session["webchat_flash"] = DB_DOWN
+        return redirect(url_for("webchat.page"))
+    if result.done:
+        session["webchat_done"] = _result_json(result)
+        return redirect(url_for("webchat.finished"))
+    return redirect(url_for("webchat.page"))
+
+
+@blueprint.get("/chat/finished")
+def finished() -> str:
+    done = session.pop("webchat_done", None)
+    return render_template("webchat/finished.html", done=done)

@@ -1,0 +1,109 @@
+// Progressive enhancement of the chat page: answers go to the JSON API without reloading the page.
+// Without JavaScript the same form posts to /chat/form and the page reloads.
+(function () {
+  "use strict";
+  var transcript = document.getElementById("transcript");
+  var form = document.getElementById("answer");
+  if (!transcript || !form || !window.fetch) { return; }
+  var conversation = transcript.getAttribute("data-conversation");
+  var pending = null;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  function say(text, who, isError) {
+    var li = el("li", "msg " + who + (isError ? " error" : ""));
+    var hidden = el("span", "visually-hidden", who === "bot" ? "Bot: " : "You: ");
+    li.appendChild(hidden);
+    li.appendChild(document.createTextNode(text));
+    transcript.appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  function render(reply) {
+    form.innerHTML = "";
+    if (reply.input === "choice") {
+      var fs = el("fieldset");
+      fs.appendChild(el("legend", "visually-hidden", reply.text));
+      reply.choices.forEach(function (c) {
+        var b = el("button", "choice", c.label);
+        b.type = "button";
+        b.addEventListener("click", function () { send({ choice: c.value }, c.label); });
+        fs.appendChild(b);
+      });
+      form.appendChild(fs);
+      var first = fs.querySelector("button");
+      if (first) { first.focus(); }
+    } else if (reply.input === "multi") {
+      var box = el("fieldset");
+      box.appendChild(el("legend", "visually-hidden", reply.text));
+      reply.choices.forEach(function (c, i) {
+        var row = el("div", "check");
+        var input = el("input"); input.type = "checkbox"; input.id = "c" + i; input.value = c.value;
+        var label = el("label", null, c.label); label.htmlFor = input.id;
+        row.appendChild(input); row.appendChild(label); box.appendChild(row);
+      });
+      form.appendChild(box);
+      var go = el("button", "primary", "Continue"); go.type = "submit"; form.appendChild(go);
+      form.onsubmit = function (ev) {
+        ev.preventDefault();
+        var picked = [], labels = [];
+        box.querySelectorAll("input:checked").forEach(function (i) {
+          picked.push(i.value); labels.push(i.nextSibling.textContent);
+        });
+        send({ choices: picked }, labels.length ? labels.join("; ") : "None of these");
+      };
+      var firstBox = box.querySelector("input");
+      if (firstBox) { firstBox.focus(); }
+      return;
+    } else if (reply.input !== "none") {
+      var long = reply.hints && reply.hints.max_length > 300;
+      var label2 = el("label", "visually-hidden", "Your answer"); label2.htmlFor = "text";
+      var field = el(long ? "textarea" : "input");
+      field.id = "text"; field.name = "text";
+      if (long) { field.rows = 5; } else { field.type = "text"; field.autocomplete = "off"; }
+      if (reply.input === "date") { field.placeholder = "dd/mm/yyyy"; field.inputMode = "numeric"; }
+      form.appendChild(label2); form.appendChild(field);
+      var send2 = el("button", "primary", "Send"); send2.type = "submit"; form.appendChild(send2);
+      field.focus();
+    }
+    form.onsubmit = function (ev) {
+      ev.preventDefault();
+      var f = document.getElementById("text");
+      if (f) { send({ text: f.value }, f.value); }
+    };
+  }
+
+  function send(body, shown) {
+    if (pending) { return; }
+    say(shown, "person");
+    pending = body;
+    fetch("/chat/conversations/" + encodeURIComponent(conversation) + "/messages", {
+      method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (data) { return { status: r.status, data: data }; });
+    }).then(function (res) {
+      pending = null;
+      if (res.status !== 200) { say(res.data.error || "Something went wrong. Please try again.", "bot", true); return; }
+      res.data.replies.forEach(function (r) { say(r.text, "bot", !!r.error); });
+      if (res.data.done) {
+        form.innerHTML = "";
+        var again = el("a", null, "Raise another concern"); again.href = "/"; form.appendChild(again);
+        again.focus();
+        return;
+      }
+      render(res.data.replies[res.data.replies.length - 1]);
+    }).catch(function () {
+      pending = null;
+      say("We could not reach the service. Your earlier answers are saved. Please send your answer again.", "bot", true);
+    });
+  }
+
+  var initial = JSON.parse(document.getElementById("last-reply").textContent);
+  render(initial);
+})();

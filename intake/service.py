@@ -1,0 +1,276 @@
+"""The intake service: runs one step of a conversation against the stored draft, and submits a finished one.
+
+This is the seam every chat adapter calls. Each call is one short transaction: load the draft, advance the pure
+conversation, save the new state, and, on submission, store the request, its routing decision, its audit event and
+whatever the hub wants to hear about it (outbox rows added by listeners) together, so none exists without the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from intake.conversation import engine
+from intake.conversation.turn import CANCELLED, CLOSED, SUBMIT, Inbound, Reply
+from intake.request_facts import facts_from_answers
+from intake.store import audit
+from intake.store.database import Database
+from intake.store.draft import CANCELLED as DRAFT_CANCELLED
+from intake.store.draft import OPEN, SUBMITTED, Draft
+from intake.store.referrer import Referrer
+from intake.store.support_request import SupportRequest, format_reference, name_key
+from intake.working_day import LONDON, working_deadline
+from routing import evaluate
+
+log = logging.getLogger(__name__)
+
+# Called inside the submission transaction, so what a listener adds (outbox rows, follow-ups) commits with the
+# request or not at all.
+SubmitListener = Callable[[Session, SupportRequest, datetime], None]
+
+
+class DraftNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class StepResult:
+    draft_id: str
+    replies: tuple[Reply, ...]
+    done: bool = False
+    request: dict[str, Any] | None = None
+
+
+@dataclass
+class IntakeService:
+    db: Database
+    flow: engine.Flow
+    listeners: list[SubmitListener] = field(default_factory=list)
+
+    # -- conversations ---------------------------------------------------------------------------------------------
+
+    def open_conversation(
+        self, channel: str, channel_user_id: str, now: datetime, address: dict[str, Any] | None = None
+    ) -> StepResult:
+        """Resume this person's open draft on any channel, or start a new one with their remembered details."""
+        with self.db.transaction() as s:
+            referrer = self._referrer(s, channel, channel_user_id)
+            if address and referrer is not None:
+                referrer.address = address
+            existing = s.scalar(
+                select(Draft)
+                .where(Draft.channel == channel, Draft.channel_user_id == channel_user_id, Draft.status == OPEN)
+                .order_by(Draft.updated_at.desc())
+                .limit(1)
+            )
+            if existing is not None:
+                reply = engine._step_reply(self.flow, existing.state, now.astimezone(LONDON).date())
+                return StepResult(
+                    existing.id,
+                    (
+                        Reply(text="Welcome back. Your answers so far are saved; here is where you left off."),
+                        reply,
+                    ),
+                )
+            turn = engine.start(self.flow, now, referrer.profile() if referrer else None)
+            draft = Draft(
+                id=str(uuid.uuid4()),
+                channel=channel,
+                channel_user_id=channel_user_id,
+                referrer_id=referrer.id if referrer else None,
+                status=OPEN,
+                step=turn.state["step"],
+                state=turn.state,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(draft)
+            return StepResult(draft.id, turn.replies)
+
+    def current(self, draft_id: str, now: datetime) -> StepResult:
+        with self.db.reading() as s:
+            draft = s.get(Draft, draft_id)
+            if draft is None:
+                raise DraftNotFound(draft_id)
+            if draft.status == SUBMITTED:
+                request = s.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
+                return self._submitted_result(draft_id, request) if request else StepResult(draft_id, (), done=True)
+            if draft.status != OPEN:
+                return StepResult(draft_id, (Reply(text="This conversation has finished."),), done=True)
+            return StepResult(draft_id, (engine._step_reply(self.flow, draft.state, now.astimezone(LONDON).date()),))
+
+    def handle(self, draft_id: str, inbound: Inbound, now: datetime) -> StepResult:
+        """One thing the person did. Safe to retry: a repeated submit returns the request made the first time."""
+        try:
+            return self._handle(draft_id, inbound, now)
+        except (StaleDataError, IntegrityError):
+            # Another delivery of the same message won the race; report what it did.
+            log.info("draft %s changed under us; answering from the stored state", draft_id)
+            return self.current(draft_id, now)
+
+    def _handle(self, draft_id: str, inbound: Inbound, now: datetime) -> StepResult:
+        with self.db.transaction() as s:
+            draft = s.get(Draft, draft_id)
+            if draft is None:
+                raise DraftNotFound(draft_id)
+            if draft.status == SUBMITTED:
+                request = s.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
+                assert request is not None
+                return self._submitted_result(draft_id, request)
+            if draft.status != OPEN:
+                return StepResult(
+                    draft_id,
+                    (Reply(text="This conversation has finished. Start a new one to raise another concern."),),
+                    done=True,
+                )
+            was_emergency = draft.state.get("answers", {}).get("immediate_danger")
+            turn = engine.advance(self.flow, draft.state, inbound, now)
+            draft.state = turn.state
+            draft.step = turn.state.get("step")
+            draft.updated_at = now
+            if turn.answers.get("immediate_danger") and not was_emergency:
+                audit.record(
+                    s,
+                    at=now,
+                    actor=self._actor(draft),
+                    action="emergency.advised",
+                    detail={"draft_id": draft.id, "channel": draft.channel},
+                )
+            if turn.action == SUBMIT:
+                request = self._submit(s, draft, now)
+                return self._submitted_result(draft_id, request)
+            if turn.action in (CANCELLED, CLOSED):
+                draft.status = DRAFT_CANCELLED if turn.action == CANCELLED else "closed"
+                if turn.action == CANCELLED:
+                    draft.state = {"answers": {}, "status": "cancelled"}
+                return StepResult(draft_id, turn.replies, done=True)
+            return StepResult(draft_id, turn.replies)
+
+    # -- submission ------------------------------------------------------------------------------------------------
+
+    def _submit(self, s: Session, draft: Draft, now: datetime) -> SupportRequest:
+        answers: dict[str, Any] = draft.state["answers"]
+        today = now.astimezone(LONDON).date()
+        rules = self.flow.rules
+        facts = facts_from_answers(answers, today)
+        decision = evaluate(rules, facts)
+        referrer = self._remember_referrer(s, draft, answers, now)
+        request = SupportRequest(
+            draft_id=draft.id,
+            referrer_id=referrer.id,
+            channel=draft.channel,
+            received_at=now,
+            immediate_danger=bool(answers.get("immediate_danger")),
+            referring_agency=answers.get("referrer_agency"),
+            referring_organisation=answers.get("referrer_organisation"),
+            child_first_name=_known(answers.get("child_first_name")),
+            child_last_name=_known(answers.get("child_last_name")),
+            child_dob=_date(answers.get("child_dob")),
+            child_due_date=_date(answers.get("child_due_date")),
+            child_postcode=answers.get("child_postcode"),
+            concern_categories=list(answers.get("concern_categories") or []),
+            answers=answers,
+            facts=facts.to_dict(),
+            level=decision.level,
+            route=decision.route,
+            decision=decision.to_dict(),
+            rules_version=decision.rules_version,
+            decision_due_at=working_deadline(now, rules.timescales.decision_working_days, rules.contacts.hub_hours),
+        )
+        request.child_name_key = name_key(request.child_first_name, request.child_last_name)
+        s.add(request)
+        s.flush()
+        request.reference = format_reference(today.year, request.id)
+        draft.status = SUBMITTED
+        draft.referrer_id = referrer.id
+        audit.record(
+            s,
+            at=now,
+            actor=f"referrer:{referrer.id}",
+            action="request.submitted",
+            request_id=request.id,
+            detail={
+                "reference": request.reference,
+                "level": request.level,
+                "route": request.route,
+                "rules_version": request.rules_version,
+                "channel": request.channel,
+            },
+        )
+        for listener in self.listeners:
+            listener(s, request, now)
+        s.flush()
+        log.info("request %s submitted: level %s, route %s", request.reference, request.level, request.route)
+        return request
+
+    def _submitted_result(self, draft_id: str, request: SupportRequest) -> StepResult:
+        d = request.decision
+        reasons = [r["text"] for r in d.get("reasons", [])]
+        text = (
+            f"Thank you. Your request has been sent to the hub. Your reference is {request.reference}.\n\n"
+            f"Recommended level of need: {request.level} — {d.get('route_label', request.route)}.\n"
+            + ("Why:\n" + "\n".join(f"- {r}" for r in reasons) + "\n" if reasons else "")
+            + f"\nWhat happens next: {d.get('next_steps', '')} {d.get('timescale', '')}".rstrip()
+            + "\n\nThe hub makes the decision; this is the bot's recommendation."
+        )
+        return StepResult(
+            draft_id,
+            (Reply(text=text),),
+            done=True,
+            request={
+                "reference": request.reference,
+                "level": request.level,
+                "route": request.route,
+                "route_label": d.get("route_label"),
+                "reasons": reasons,
+                "next_steps": d.get("next_steps"),
+                "timescale": d.get("timescale"),
+                "decision_due_at": request.decision_due_at.isoformat() if request.decision_due_at else None,
+            },
+        )
+
+    # -- referrers -------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _referrer(s: Session, channel: str, channel_user_id: str) -> Referrer | None:
+        return s.scalar(
+            select(Referrer).where(Referrer.channel == channel, Referrer.channel_user_id == channel_user_id)
+        )
+
+    def _remember_referrer(self, s: Session, draft: Draft, answers: dict[str, Any], now: datetime) -> Referrer:
+        referrer = self._referrer(s, draft.channel, draft.channel_user_id)
+        if referrer is None:
+            referrer = Referrer(channel=draft.channel, channel_user_id=draft.channel_user_id, created_at=now)
+            s.add(referrer)
+        referrer.name = answers.get("referrer_name") or referrer.name
+        referrer.role = answers.get("referrer_role") or referrer.role
+        referrer.agency = answers.get("referrer_agency") or referrer.agency
+        referrer.organisation = answers.get("referrer_organisation") or referrer.organisation
+        referrer.phone = answers.get("referrer_phone") or referrer.phone
+        referrer.email = answers.get("referrer_email") or referrer.email
+        referrer.updated_at = now
+        s.flush()
+        return referrer
+
+    @staticmethod
+    def _actor(draft: Draft) -> str:
+        return f"referrer:{draft.referrer_id}" if draft.referrer_id else f"{draft.channel}:draft"
+
+
+def _known(value: Any) -> str | None:
+    if not value or str(value).strip().casefold() in {"unknown", "not known", "skip"}:
+        return None
+    return str(value).strip()
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None

@@ -1,0 +1,100 @@
+"""A submitted request for support: the answers, the key facts as columns, and the routing decision with its why.
+
+The bot's recommendation (level, route, reasons, rules version) is stored once and never changed; the hub's own
+decision is recorded beside it, so an override is always visible against what the rules said.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.store.database import Base, UtcDateTime
+from intake.store.referrer import Referrer
+
+# Where a request is in the hub's hands.
+AWAITING_DECISION = "awaiting_decision"
+IN_TRIAGE = "in_triage"
+DECIDED = "decided"
+STATUSES = (AWAITING_DECISION, IN_TRIAGE, DECIDED)
+
+
+def format_reference(year: int, number: int) -> str:
+    return f"RFS-{year}-{number:06d}"
+
+
+def name_key(first: str | None, last: str | None) -> str | None:
+    """Normalised name used to find earlier requests about the same child (a person confirms any match)."""
+    if not first and not last:
+        return None
+    joined = f"{first or ''} {last or ''}".casefold()
+    return " ".join("".join(ch for ch in joined if ch.isalnum() or ch.isspace()).split()) or None
+
+
+class SupportRequest(Base):
+    __tablename__ = "support_requests"
+    __table_args__ = (
+        Index("ix_support_requests_status_due", "status", "decision_due_at"),
+        Index("ix_support_requests_child_name_dob", "child_name_key", "child_dob"),
+        Index("ix_support_requests_child_postcode_dob", "child_postcode", "child_dob"),
+        Index("ix_support_requests_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # One draft makes at most one request: a doubled submit finds this row instead of making another.
+    draft_id: Mapped[str] = mapped_column(String(36), unique=True)
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("referrers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    # Key facts as columns, for the queue, matching and the managers' figures.
+    immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    referring_agency: Mapped[str | None] = mapped_column(String(50), index=True)
+    referring_organisation: Mapped[str | None] = mapped_column(String(200))
+    child_first_name: Mapped[str | None] = mapped_column(String(100))
+    child_last_name: Mapped[str | None] = mapped_column(String(100))
+    child_name_key: Mapped[str | None] = mapped_column(String(200))
+    child_dob: Mapped[date | None] = mapped_column(Date)
+    child_due_date: Mapped[date | None] = mapped_column(Date)
+    child_postcode: Mapped[str | None] = mapped_column(String(10))
+    concern_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    # Everything the person answered, and the routing facts derived from it.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    # The bot's recommendation and why.
+    level: Mapped[int] = mapped_column(Integer, index=True)
+    route: Mapped[str] = mapped_column(String(40), index=True)
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rules_version: Mapped[str] = mapped_column(String(80))
+
+    # The hub's handling.
+    status: Mapped[str] = mapped_column(String(20), default=AWAITING_DECISION)
+    decision_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    assigned_to: Mapped[str | None] = mapped_column(String(254))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    hub_level: Mapped[int | None] = mapped_column(Integer)
+    hub_outcome: Mapped[str | None] = mapped_column(String(40))
+    hub_rationale: Mapped[str | None] = mapped_column(Text)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    feedback_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    referrer: Mapped[Referrer] = relationship(lazy="joined")
+
+    def summary(self) -> dict[str, Any]:
+        """What may go into a shared channel: no child-identifying detail."""
+        return {
+            "reference": self.reference,
+            "level": self.level,
+            "route": self.route,
+            "route_label": self.decision.get("route_label", self.route),
+            "referring_agency": self.referring_agency,
+            "decision_due_at": self.decision_due_at.isoformat() if self.decision_due_at else None,
+            "status": self.status,
+        }

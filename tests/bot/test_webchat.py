@@ -1,0 +1,157 @@
+"""The browser chat's JSON API, driven from greeting to a stored, routed request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from intake.store import AuditEvent, SupportRequest
+
+
+def _send(client: FlaskClient, conversation_id: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
+    response = client.post(f"/chat/conversations/{conversation_id}/messages", json=body)
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def _question(data: dict[str, Any]) -> dict[str, Any]:
+    return data["replies"][-1]
+
+
+def answer_until_review(
+    client: FlaskClient,
+    conversation_id: str,
+    first: dict[str, Any],
+    answers: dict[str, Any],
+    pick_indicators: int = 1,
+) -> dict[str, Any]:
+    """Answer each question the bot asks from `answers` (by question id) until it asks for review."""
+    data = first
+    for _ in range(40):
+        question = _question(data)
+        qid = question.get("question_id")
+        if qid == "review":
+            return data
+        if qid == "indicators":
+            body = {"choices": [c["value"] for c in question["choices"][:pick_indicators]]}
+        elif qid == "concern_categories" and qid not in answers:
+            body = {"choices": [question["choices"][0]["value"]]}
+        else:
+            assert qid in answers, f"unexpected question {qid}: {question['text']}"
+            body = answers[qid]
+        data = _send(client, conversation_id, body)
+        assert not any(r.get("error") for r in data["replies"]), data["replies"]
+    raise AssertionError("the conversation never reached review")
+
+
+TYPICAL = {
+    "immediate_danger": {"choice": "no"},
+    "referrer_name": {"text": "Alex Example"},
+    "referrer_role": {"text": "Designated safeguarding lead"},
+    "referrer_agency": {"choice": "school"},
+    "referrer_email": {"text": "alex@school.example.org"},
+    "child_unborn": {"choice": "no"},
+    "child_first_name": {"text": "Sam"},
+    "child_last_name": {"text": "Testchild"},
+    "child_dob": {"text": "14/03/2016"},
+    "child_postcode": {"text": "fy11aa"},
+    "concern_details": {
+        "text": "Synthetic test concern: arrived hungry three days this week and said there was no food at home."
+    },
+    "consent": {"choice": "given"},
+}
+
+
+def test_whole_conversation_reaches_a_stored_routed_request(client: FlaskClient, app) -> None:
+    created = client.post("/chat/conversations")
+    assert created.status_code == 201
+    data = created.get_json()
+    conversation_id = data["conversation_id"]
+    assert _question(data)["question_id"] == "immediate_danger"
+    assert {c["value"] for c in _question(data)["choices"]} == {"yes", "no"}
+
+    data = answer_until_review(client, conversation_id, data, TYPICAL)
+    assert "Testchild" in _question(data)["text"]  # answers are shown back before submitting
+
+    done = _send(client, conversation_id, {"choice": "submit"})
+    assert done["done"] is True
+    request = done["request"]
+    assert request["reference"].startswith("RFS-2026-")
+    assert request["level"] in (1, 2, 3, 4)
+    assert request["route"]
+    assert request["reasons"]
+
+    with app.extensions["db"].reading() as s:
+        stored = s.scalars(select(SupportRequest)).one()
+        assert stored.reference == request["reference"]
+        assert stored.child_postcode == "FY1 1AA"
+        assert stored.rules_version == app.extensions["rules"].version
+        assert stored.decision["reasons"]
+        assert stored.decision_due_at is not None and stored.decision_due_at > stored.received_at
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+    # A retried submit (a double click, a lost response) returns the same request and stores nothing new.
+    again = _send(client, conversation_id, {"choice": "submit"})
+    assert again["request"]["reference"] == request["reference"]
+    with app.extensions["db"].reading() as s:
+        assert s.scalar(select(func.count()).select_from(SupportRequest)) == 1
+
+    # The hub list shows it, without the child's name.
+    page = client.get("/hub/requests").get_data(as_text=True)
+    assert request["reference"] in page
+    assert "Testchild" not in page
+
+
+def test_immediate_danger_is_answered_first_with_999(client: FlaskClient) -> None:
+    data = client.post("/chat/conversations").get_json()
+    data = _send(client, data["conversation_id"], {"choice": "yes"})
+    first = data["replies"][0]["text"]
+    assert first.startswith("Call 999 now")
+    assert "01632" in first  # the hub's (fictional) urgent number from the rules
+
+
+def test_bad_input_gets_a_message_and_the_question_again(client: FlaskClient) -> None:
+    data = client.post("/chat/conversations").get_json()
+    data = _send(client, data["conversation_id"], {"text": "perhaps"})
+    assert data["replies"][0]["error"] is True
+    assert "Please choose one of" in data["replies"][0]["text"]
+    assert data["replies"][-1]["question_id"] == "immediate_danger"
+
+
+def test_malformed_requests_get_clear_json_errors(client: FlaskClient) -> None:
+    conversation_id = client.post("/chat/conversations").get_json()["conversation_id"]
+    bad = client.post(
+        f"/chat/conversations/{conversation_id}/messages", data="{not json", content_type="application/json"
+    )
+    assert bad.status_code == 400 and "JSON" in bad.get_json()["error"]
+    both = client.post(f"/chat/conversations/{conversation_id}/messages", json={"text": "a", "choice": "b"})
+    assert both.status_code == 400
+    missing = client.post("/chat/conversations/not-a-conversation/messages", json={"text": "yes"})
+    assert missing.status_code == 404 and "POST /chat/conversations" in missing.get_json()["error"]
+
+
+def test_draft_is_resumed_by_the_same_browser(client: FlaskClient) -> None:
+    data = client.post("/chat/conversations").get_json()
+    conversation_id = data["conversation_id"]
+    _send(client, conversation_id, {"choice": "no"})
+    resumed = client.post("/chat/conversations").get_json()
+    assert resumed["conversation_id"] == conversation_id
+    assert resumed["replies"][-1]["question_id"] == "referrer_name"
+
+
+def test_page_renders_the_first_question_and_works_without_javascript(client: FlaskClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "immediate danger" in html and 'lang="en-GB"' in html
+    conversation_id = html.split('name="conversation_id" value="')[1].split('"')[0]
+    posted = client.post("/chat/form", data={"conversation_id": conversation_id, "choice": "no"})
+    assert posted.status_code == 302
+    assert "What is your full name?" in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_pages_are_friendly(client: FlaskClient) -> None:
+    assert "There is nothing at this address" in client.get("/nowhere").get_data(as_text=True)
+    assert client.get("/chat/nowhere").get_json()["error"]

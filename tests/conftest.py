@@ -1,0 +1,95 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set),
+a clock the test controls, and the app built on both."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, inspect, text
+
+from app import create_app
+from app.cli.database import upgrade
+from intake.store.database import normalise_url
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+class FakeClock:
+    """The current time, moved by the test instead of by sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+    def set(self, when: datetime) -> None:
+        self.now = when
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every test that touches the database is marked, so CI can run exactly those again on PostgreSQL.
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.database)
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Run the real migrations once: on PostgreSQL from scratch, on SQLite into a template file copied per test."""
+    if PG_URL:
+        url = normalise_url(PG_URL)
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(url)
+        return url
+    template = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite:///{template}")
+    return str(template)
+
+
+@pytest.fixture
+def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        yield _migrated_template
+        engine = create_engine(_migrated_template)
+        tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return
+    path = tmp_path / "test.db"
+    shutil.copyfile(_migrated_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # A Tuesday morning in term time, inside hub hours (GMT).
+    return FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app(database_url: str, clock: FakeClock) -> Iterator[Flask]:
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, "CLOCK": clock})
+    yield app
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
