@@ -1,8 +1,7 @@
 """Decision: the engine's answer for one request, with the reasons that explain it.
 
 Place in the flow: routing -> **decision** -> the store keeps decision.to_dict() (with rules_version, so
-anyone can
-see which rules made it) -> the bot shows next_steps to the referrer and the hub shows the reasons.
+anyone can see which rules made it) -> the bot shows next_steps to the referrer and the hub shows the reasons.
 """
 
 from __future__ import annotations
@@ -29,9 +28,7 @@ class Reason:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Reason:
-        _expect_keys(
-            "reason", data, {"code", "text", "indicator_id", "rule_id"}, optional={"indicator_id", "rule_id"}
-        )
+        _expect_keys("reason", data, {"code", "text", "indicator_id", "rule_id"}, optional={"indicator_id", "rule_id"})
         return cls(data["code"], data["text"], data.get("indicator_id"), data.get("rule_id"))
 
 
@@ -81,9 +78,7 @@ class Decision:
         )
 
 
-def _expect_keys(
-    what: str, data: Mapping[str, Any], names: set[str], optional: frozenset | set = frozenset()
-) -> None:
+def _expect_keys(what: str, data: Mapping[str, Any], names: set[str], optional: frozenset | set = frozenset()) -> None:
     if not isinstance(data, Mapping):
         raise ValueError(f"{what}: expected an object, got {type(data).__name__}")
     missing = sorted(names - set(optional) - set(data))

@@ -3,8 +3,7 @@
 Place in the flow: chat -> intake -> **evaluate()** -> store -> hub. Order of work, following the primer's
 precedence: indicators give a level (highest wins); combination rules lift it; special routes (999, LADO, FGM,
 private fostering) then choose the route without ever dropping a child-protection signal; consent guidance
-last.
-Invariant: any level-4 indicator or child-protection rule gives level 4, whatever else is true.
+last. Invariant: any level-4 indicator or child-protection rule gives level 4, whatever else is true.
 """
 
 from __future__ import annotations
@@ -46,17 +45,13 @@ def evaluate(rules: RuleSet, facts: Facts) -> Decision:
         work.lift(ind.level, ind.child_protection)
         name = rules.levels[ind.level].name
         kind = " - a child protection concern" if ind.child_protection else ""
-        work.reasons.append(
-            Reason("indicator", f"Level {ind.level} ({name}){kind}: {ind.text}", indicator_id=ind.id)
-        )
+        work.reasons.append(Reason("indicator", f"Level {ind.level} ({name}){kind}: {ind.text}", indicator_id=ind.id))
     for rule in rules.combination_rules:
         _apply(rule, fired, facts, work)
     route = _choose_route(rules, facts, work)
     info = rules.routes[route]
     if not fired and not any(r.code in ("special_route", "flag") for r in work.reasons):
-        work.reasons.append(
-            Reason("no_indicators", "No indicators of need were chosen, so the level is Universal.")
-        )
+        work.reasons.append(Reason("no_indicators", "No indicators of need were chosen, so the level is Universal."))
     _consent(rules, facts, info.needs_consent, work)
     return Decision(
         level=work.level,
@@ -109,12 +104,9 @@ def _apply(rule: CombinationRule, fired: list[Indicator], facts: Facts, work: _W
 
 def _special_applies(special: SpecialRoute, facts: Facts, work: _Working) -> bool:
     if special.under_age_years is not None and (
-        facts.unborn
-        or (facts.child_age_years is not None and facts.child_age_years >= special.under_age_years)
+        facts.unborn or (facts.child_age_years is not None and facts.child_age_years >= special.under_age_years)
     ):
-        work.reasons.append(
-            Reason("special_route_not_applicable", special.not_applicable_text, rule_id=special.id)
-        )
+        work.reasons.append(Reason("special_route_not_applicable", special.not_applicable_text, rule_id=special.id))
         return False
     # The harm is real whoever reports it; only the duty to use this route depends on the referrer's role.
     work.lift(SPECIALIST if special.child_protection else 1, special.child_protection)
@@ -143,9 +135,7 @@ def _choose_route(rules: RuleSet, facts: Facts, work: _Working) -> str:
     work.reasons.append(Reason("special_route", primary.text, rule_id=primary.id))
     for other in fired[1:]:
         info = rules.routes[other.route]
-        work.reasons.append(
-            Reason(f"also_{other.route}", f"Also: {info.label}. {other.text}", rule_id=other.id)
-        )
+        work.reasons.append(Reason(f"also_{other.route}", f"Also: {info.label}. {other.text}", rule_id=other.id))
         work.steps.append(f"Also - {info.label}: {info.next_steps}")
     if level_route != rules.level_routes[1]:
         info = rules.routes[level_route]

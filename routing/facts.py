@@ -1,8 +1,8 @@
 """Facts: what the intake learned about one child, reduced to what the threshold rules need.
 
 Place in the flow: chat -> intake builds Facts -> **routing** evaluates them -> the store keeps
-facts.to_dict()
-beside the decision, so a later rules file can replay the same facts (see replay.py). No names, no free text.
+facts.to_dict() beside the decision, so a later rules file can replay the same facts (see replay.py). No
+names, no free text.
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ class Facts:
     private_fostering: bool = False
     existing_social_worker: bool = False
     early_help_plan_not_working: bool = False
-    # Not yet rolling, crawling, cruising or walking, or immobile through disability: bruising protocols
-    # apply to
-    # these children whatever their age.
+    # Not yet rolling, crawling, cruising or walking, or immobile through disability: bruising protocols apply
+    # to these children whatever their age.
     non_mobile: bool = False
     # A child telling someone they are being harmed goes straight to child protection (primer §3 precedence
     # 5).
@@ -58,16 +57,13 @@ class Facts:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Facts:
-        """Build Facts from JSON-shaped data; unknown keys and wrong types raise ValueError naming the
-        field."""
+        """Build Facts from JSON data; unknown keys or wrong types raise ValueError naming the field."""
         if not isinstance(data, Mapping):
             raise ValueError(f"facts must be a JSON object, not {type(data).__name__}")
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(data) - set(known))
         if unknown:
-            raise ValueError(
-                f"unknown field(s) {', '.join(map(repr, unknown))}; expected some of {', '.join(known)}"
-            )
+            raise ValueError(f"unknown field(s) {', '.join(map(repr, unknown))}; expected some of {', '.join(known)}")
         values: dict[str, Any] = {}
         for name, value in data.items():
             if name == "indicators":
@@ -123,7 +119,5 @@ def _problems(facts: Facts) -> list[str]:
     if facts.consent not in CONSENT_STATES:
         problems.append(f"consent: expected one of {', '.join(CONSENT_STATES)}, got {facts.consent!r}")
     if facts.referrer_role not in REFERRER_ROLES:
-        problems.append(
-            f"referrer_role: expected one of {', '.join(REFERRER_ROLES)}, got {facts.referrer_role!r}"
-        )
+        problems.append(f"referrer_role: expected one of {', '.join(REFERRER_ROLES)}, got {facts.referrer_role!r}")
     return problems

@@ -31,8 +31,8 @@ class Indicator:
     min_age_years: float | None = None
     max_age_years: float | None = None
     pre_birth: bool = False
-    # Only meaningful at level 4: reasonable cause to suspect significant harm (s47) rather than child in
-    # need (s17).
+    # Only meaningful at level 4: reasonable cause to suspect significant harm (s47) rather than child in need
+    # (s17).
     child_protection: bool = False
     source: str = ""
 

@@ -2,9 +2,8 @@
 
 Place in the flow: chat -> intake -> **routing decision** -> store. The intake asks about indicators; each
 indicator sits at one of these four levels and in one of these three domains. The names of the levels come
-from
-the council's rules file (pan-Lancashire: Universal, Universal Plus, Intensive, Specialist); the numbers do
-not.
+from the council's rules file (pan-Lancashire: Universal, Universal Plus, Intensive, Specialist); the numbers
+do not.
 """
 
 from __future__ import annotations
@@ -15,8 +14,7 @@ LEVELS: tuple[int, ...] = (1, 2, 3, 4)
 SPECIALIST = 4
 
 # The three Assessment Framework domains are national (Working Together), so they are fixed here; each
-# council's
-# file still names their sub-domains.
+# council's file still names their sub-domains.
 DOMAINS: tuple[str, ...] = ("child_development", "parenting_capacity", "family_environment")
 
 

@@ -1,9 +1,8 @@
 """Replay: what would a new rules file have decided for requests already made?
 
 Place in the flow: off to the side of chat -> intake -> routing -> store. `flask rules replay` reads stored
-facts
-from the store and calls compare(), so a council sees how many decisions a threshold change would move before
-it goes live. Pure: the caller supplies the items.
+facts from the store and calls compare(), so a council sees how many decisions a threshold change would move
+before it goes live. Pure: the caller supplies the items.
 """
 
 from __future__ import annotations

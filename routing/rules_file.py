@@ -2,8 +2,8 @@
 fault.
 
 Place in the flow: runs once at start-up (and in `flask rules check`); the engine never sees an unchecked
-file.
-The YAML loader keeps each node's line so a council officer editing the file is told exactly where to look.
+file. The YAML loader keeps each node's line so a council officer editing the file is told exactly where to
+look.
 """
 
 from __future__ import annotations
@@ -186,9 +186,7 @@ class _Reader:
     def sequence(self, m: _Map, key: str, where: str) -> _Seq | None:
         return self.value(m, key, where, _Seq, "a list")
 
-    def words(
-        self, m: _Map, key: str, where: str, known: Mapping[str, Any] | Sequence[str], what: str
-    ) -> tuple:
+    def words(self, m: _Map, key: str, where: str, known: Mapping[str, Any] | Sequence[str], what: str) -> tuple:
         seq = self.sequence(m, key, where)
         out = []
         for i, item in enumerate(seq or ()):
@@ -205,16 +203,12 @@ class _Reader:
         try:
             names = [field for _, field, _, _ in string.Formatter().parse(raw) if field is not None]
         except ValueError as exc:
-            self.err(
-                m.lines[key], f"{where}: '{key}' has a stray brace ({exc}); write {{{{ or }}}} for a brace"
-            )
+            self.err(m.lines[key], f"{where}: '{key}' has a stray brace ({exc}); write {{{{ or }}}} for a brace")
             return None
         unknown = [n for n in names if n not in self.placeholders]
         if unknown:
             known = ", ".join(sorted(self.placeholders))
-            self.err(
-                m.lines[key], f"{where}: '{key}' uses unknown placeholder {{{unknown[0]}}}; known: {known}"
-            )
+            self.err(m.lines[key], f"{where}: '{key}' uses unknown placeholder {{{unknown[0]}}}; known: {known}")
             return None
         return raw.format_map(self.placeholders)
 
@@ -353,9 +347,7 @@ class _Reader:
             else:
                 self.keys(body, f"domain '{key}'", {"label", "subdomains"})
                 subs = self.sequence(body, "subdomains", f"domain '{key}'") or ()
-                out[key] = Domain(
-                    key, self.text(body, "label", f"domain '{key}'") or "", tuple(map(str, subs))
-                )
+                out[key] = Domain(key, self.text(body, "label", f"domain '{key}'") or "", tuple(map(str, subs)))
         return out
 
     def listed(self, doc: _Map, key: str, what: str) -> list[tuple[int, _Map, str]]:
@@ -383,9 +375,7 @@ class _Reader:
         for _, m, ident in self.listed(doc, "categories", "category"):
             where = f"category '{ident}'"
             self.keys(m, where, {"id", "label", "help"})
-            out[ident] = Category(
-                ident, self.text(m, "label", where) or "", self.text(m, "help", where) or ""
-            )
+            out[ident] = Category(ident, self.text(m, "label", where) or "", self.text(m, "help", where) or "")
         return out
 
     def read_indicators(
@@ -406,9 +396,7 @@ class _Reader:
             if domain is not None and domain not in domains:
                 self.err(m.lines["domain"], f"{where} refers to unknown domain '{domain}'")
             elif domain is not None and subdomain is not None and subdomain not in domains[domain].subdomains:
-                self.err(
-                    m.lines["subdomain"], f"{where} refers to unknown subdomain '{subdomain}' of {domain}"
-                )
+                self.err(m.lines["subdomain"], f"{where} refers to unknown subdomain '{subdomain}' of {domain}")
             cats = self.words(m, "categories", where, categories, "category")
             source = self.text(m, "source", where)
             if source is not None and source not in sources:
@@ -445,9 +433,7 @@ class _Reader:
             if not isinstance(ident, str) or not _ID.match(ident) or not isinstance(body, _Map):
                 self.err(m.lines[ident], f"{where} must be a lower_case id with a mapping of details")
                 continue
-            self.keys(
-                body, where, {"level", "label", "next_steps", "timescale", "needs_consent", "phone_first"}
-            )
+            self.keys(body, where, {"level", "label", "next_steps", "timescale", "needs_consent", "phone_first"})
             level = None if body.get("level") is None else self.level(body, "level", where)
             out[ident] = RouteInfo(
                 id=ident,
@@ -469,9 +455,7 @@ class _Reader:
             where = f"rule '{ident}'"
             kind = m.get("kind")
             if kind not in KINDS:
-                self.err(
-                    m.lines.get("kind", m.line), f"{where} has kind {kind!r}; kinds are {', '.join(KINDS)}"
-                )
+                self.err(m.lines.get("kind", m.line), f"{where} has kind {kind!r}; kinds are {', '.join(KINDS)}")
                 continue
             required, optional = _KIND_KEYS[kind]
             self.keys(m, where, required | {"id", "kind", "text"}, optional)
@@ -481,9 +465,7 @@ class _Reader:
                 self.err(m.line, f"{where} must give under_age_years or fact (who is vulnerable)")
             fact = self.text(m, "fact", where)
             if fact is not None and fact not in facts:
-                self.err(
-                    m.lines["fact"], f"{where} refers to unknown fact '{fact}'; facts are {', '.join(facts)}"
-                )
+                self.err(m.lines["fact"], f"{where} refers to unknown fact '{fact}'; facts are {', '.join(facts)}")
             out.append(
                 CombinationRule(
                     id=ident,
@@ -536,9 +518,7 @@ class _Reader:
             )
         return tuple(out)
 
-    def read_route_choices(
-        self, doc: _Map, routes: Mapping[str, RouteInfo]
-    ) -> tuple[dict[int, str], str, str]:
+    def read_route_choices(self, doc: _Map, routes: Mapping[str, RouteInfo]) -> tuple[dict[int, str], str, str]:
         m = self.mapping(doc, "level_routes", "the file") or _Map()
         level_routes: dict[int, str] = {}
         for key in sorted(set(LEVELS) - set(m)):

@@ -42,9 +42,7 @@ class RuleSet:
     contacts: Contacts
     timescales: Timescales
 
-    def indicators_for(
-        self, categories: Iterable[str], age_years: float | None, unborn: bool
-    ) -> list[Indicator]:
+    def indicators_for(self, categories: Iterable[str], age_years: float | None, unborn: bool) -> list[Indicator]:
         """The indicators the intake should ask about, in catalogue order.
 
         For an unborn baby: those marked pre_birth in the chosen categories, plus every pre-birth category one

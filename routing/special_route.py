@@ -1,9 +1,8 @@
-"""Special routes: situations that are checked before any level, because the law or local procedure says who
-must be told and how fast (999, the LADO, the police for known FGM, private fostering notification).
+"""Special routes: situations checked before any level, because the law or local procedure says who must be
+told and how fast (999, the LADO, the police for known FGM, private fostering notification).
 
 Place in the flow: the engine looks at these first; a special route decides `route`, while the indicators
-still
-decide whether the hub must also be contacted (the child-protection signal is never dropped).
+still decide whether the hub must also be contacted (the child-protection signal is never dropped).
 """
 
 from __future__ import annotations

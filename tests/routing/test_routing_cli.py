@@ -23,10 +23,7 @@ def test_check_lists_errors_and_fails(tmp_path: Path) -> None:
     bad.write_text(text.replace("{id: ne_03, level: 2", "{id: ne_03, level: 5"), encoding="utf-8")
     result = CliRunner().invoke(rules_group, ["check", str(bad)])
     assert result.exit_code == 1
-    assert (
-        "blackpool.yaml:" in result.output
-        and "indicator 'ne_03' has level 5; levels are 1-4" in result.output
-    )
+    assert "blackpool.yaml:" in result.output and "indicator 'ne_03' has level 5; levels are 1-4" in result.output
     assert "1 error(s) in the rules file" in result.output
 
 
@@ -56,10 +53,7 @@ def test_route_rejects_bad_input_without_a_traceback() -> None:
     assert bad_json.exit_code == 2 and "error: stdin is not valid JSON" in bad_json.output
     assert "Traceback" not in bad_json.output
     bad_facts = runner.invoke(route_command, [], input='{"consent": "perhaps"}')
-    assert (
-        bad_facts.exit_code == 2
-        and "error: the facts are not valid: consent: expected one of" in bad_facts.output
-    )
+    assert bad_facts.exit_code == 2 and "error: the facts are not valid: consent: expected one of" in bad_facts.output
 
 
 def test_route_with_broken_rules_exits_1(tmp_path: Path) -> None:

@@ -11,9 +11,7 @@ from routing import Decision, Facts, Reason, RuleSet, evaluate
 
 def test_defaults_and_round_trip() -> None:
     facts = Facts()
-    assert (
-        facts.indicators == frozenset() and facts.consent == "not_asked" and facts.referrer_role == "unknown"
-    )
+    assert facts.indicators == frozenset() and facts.consent == "not_asked" and facts.referrer_role == "unknown"
     full = Facts.from_dict(
         {
             "indicators": ["ne_02", "ed_03"],

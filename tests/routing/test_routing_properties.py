@@ -28,9 +28,7 @@ FLAGS = (
 def facts(draw: st.DrawFn) -> Facts:
     unborn = draw(st.booleans())
     age = None if unborn else draw(st.none() | st.floats(min_value=0, max_value=25, allow_nan=False))
-    ids = draw(
-        st.sets(st.sampled_from(IDS)) | st.sets(st.sampled_from([*IDS, "zz_unknown", "x"]), max_size=4)
-    )
+    ids = draw(st.sets(st.sampled_from(IDS)) | st.sets(st.sampled_from([*IDS, "zz_unknown", "x"]), max_size=4))
     return Facts(
         indicators=frozenset(ids),
         unborn=unborn,

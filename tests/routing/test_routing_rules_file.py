@@ -52,9 +52,7 @@ def test_shipped_rules_load(rules: RuleSet) -> None:
         "lado",
         "police_fgm",
     }
-    assert needed | {"early_help_universal_plus", "universal_signpost", "private_fostering"} <= set(
-        rules.routes
-    )
+    assert needed | {"early_help_universal_plus", "universal_signpost", "private_fostering"} <= set(rules.routes)
     assert rules.counts()["indicators"] == len(rules.indicators)
     assert rules.timescales.decision_working_days == 1 and rules.timescales.assessment_working_days == 45
 
@@ -72,9 +70,7 @@ def test_contacts_are_fictional_and_hours_match_the_hub(rules: RuleSet) -> None:
 
 
 def test_hours_text_groups_only_neighbouring_days() -> None:
-    c = Contacts(
-        "Hub", "1", "2", "3", "4", "e", "p", hub_hours={0: ("09:00", "17:00"), 2: ("09:00", "17:00")}
-    )
+    c = Contacts("Hub", "1", "2", "3", "4", "e", "p", hub_hours={0: ("09:00", "17:00"), 2: ("09:00", "17:00")})
     assert c.hours_text() == "Monday 09:00-17:00; Wednesday 09:00-17:00"
 
 
@@ -102,9 +98,7 @@ def test_indicators_for_filters_by_category_age_and_birth(rules: RuleSet) -> Non
     assert [i.id for i in exploitation] == [i for i in rules.indicators if i in {x.id for x in exploitation}]
     toddler = {i.id for i in rules.indicators_for(["exploitation", "neglect", "sexual_harm"], 2, False)}
     assert "ex_07" not in toddler and "ne_04" in toddler  # min age 8; the crawling-baby hazard is under 3
-    assert "sx_05" in toddler and "sx_05" not in {
-        i.id for i in rules.indicators_for(["sexual_harm"], 13, False)
-    }
+    assert "sx_05" in toddler and "sx_05" not in {i.id for i in rules.indicators_for(["sexual_harm"], 13, False)}
     assert "ne_04" in {i.id for i in rules.indicators_for(["neglect"], None, False)}  # unknown age: ask
     unborn = rules.indicators_for(["domestic_abuse"], None, unborn=True)
     assert all(i.pre_birth for i in unborn)

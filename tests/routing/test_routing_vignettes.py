@@ -3,7 +3,6 @@
 Every case is invented; no real child or family. `source` names the document line the vignette exercises.
 """
 
-# ruff: noqa: E501  (the vignette table reads best one case a line)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
