@@ -18,8 +18,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import security
 from app.config import Settings, load_settings
 from app.retention_job import register_retention_job
+from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
-from hub import new_request
+from hub import follow_up, new_request
 from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
 from hub.notifiers.webchat import WebchatNotifier
@@ -29,7 +30,7 @@ from intake.conversation.engine import Flow
 from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
 from intake.store.database import Database
-from intake.working_day import LONDON
+from intake.working_day import DEFAULT_HUB_HOURS, LONDON
 from routing import load_rules
 
 _ERROR_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
@@ -42,6 +43,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     test_config = dict(test_config or {})
     clock: Callable[[], datetime] = test_config.pop("CLOCK", None) or (lambda: datetime.now(UTC))
     testing = bool(test_config.pop("TESTING", False))
+    # Tests run Slack's after-the-ack work inline, so they can assert on it without waiting.
+    slack_executor = test_config.pop("SLACK_LISTENER_EXECUTOR", None)
     settings = load_settings(overrides=test_config)
 
     app = Flask(__name__, instance_relative_config=True)
@@ -51,8 +54,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db = Database(settings.database_url)
-    rules = load_rules(settings.get("RULES_FILE") or None)
-    flow = Flow.build(rules, settings.get("HUB_URGENT_PHONE"), settings.get("EMERGENCY_DUTY_TEAM_PHONE"))
+    # Numbers set in the environment win over the rules file's, in the conversation and in decision texts alike.
+    contacts = {
+        key: value
+        for key, value in (
+            ("hub_urgent_phone", settings.get("HUB_URGENT_PHONE")),
+            ("emergency_duty_team_phone", settings.get("EMERGENCY_DUTY_TEAM_PHONE")),
+        )
+        if value
+    }
+    rules = load_rules(settings.get("RULES_FILE") or None, contacts=contacts or None)
+    flow = Flow.build(rules)
     intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat])
 
     app.extensions["settings"] = settings
@@ -61,10 +73,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["intake"] = intake
     app.extensions["clock"] = clock
     app.extensions.setdefault("clock_jobs", []).append(register_retention_job)
-    _register_outbox(app, settings, db, intake, clock)
+    _register_outbox(app, settings, db, intake, clock, rules)
 
     app.register_blueprint(webchat_blueprint)
     app.register_blueprint(hub_requests_blueprint)
+    register_slack(app, listener_executor=slack_executor)
     if settings.integer("PROXY_COUNT"):
         hops = settings.integer("PROXY_COUNT")
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -72,6 +85,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter = security.build_limiter(app, settings)
     for endpoint in ("webchat.create_conversation", "webchat.post_message", "webchat.form_post"):
         app.view_functions[endpoint] = limiter.limit(security.chat_limit(settings))(app.view_functions[endpoint])
+    if settings.get("TEAMS_APP_ID"):
+        _register_teams(app, settings, intake, clock)
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)
@@ -79,23 +94,80 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_outbox(
-    app: Flask, settings: Settings, db: Database, intake: IntakeService, clock: Callable[[], datetime]
+    app: Flask, settings: Settings, db: Database, intake: IntakeService, clock: Callable[[], datetime], rules: Any
 ) -> None:
-    """Outgoing messages and the hub's alerts. Slack and Teams set-up add their notifier and hub destination."""
-    from app.clock import outbox_step, register_sweeps
+    """Outgoing messages, the hub's alerts and the follow-ups. Slack and Teams set-up add their notifier and their
+    hub and manager destinations to these lists (`HubDestination(channel, recipient)`)."""
+    from app.clock import follow_ups_step, outbox_step, register_sweeps
 
     notifiers: dict[str, Notifier] = {"console": ConsoleNotifier(), "webchat": WebchatNotifier(db, clock)}
     hub_destinations = [new_request.HubDestination("console", {"log": "hub"})]
-    app.extensions["notifiers"] = notifiers
-    app.extensions["hub_destinations"] = hub_destinations
-    app.extensions["outbox_policy"] = RetryPolicy(
+    manager_destinations = [new_request.HubDestination("console", {"log": "managers"})]
+    retry = RetryPolicy(
         max_attempts=settings.integer("OUTBOX_MAX_ATTEMPTS"),
         base_delay=timedelta(seconds=settings.integer("OUTBOX_RETRY_BASE_SECONDS")),
         stuck_after=timedelta(minutes=settings.integer("SWEEP_STUCK_MINUTES")),
     )
-    intake.listeners.append(new_request.listener(hub_destinations, settings.public_url))
-    app.extensions["sweeps"] = [("outbox", outbox_step)]
+    timescales = rules.timescales
+    plan = follow_up.FollowUpPlan(
+        decision_working_days=timescales.decision_working_days if timescales else 1,
+        referrer_feedback_working_days=timescales.referrer_feedback_working_days if timescales else 1,
+        early_help_assessment_start_working_days=(
+            timescales.early_help_assessment_start_working_days if timescales else 10
+        ),
+        early_help_review_weeks=(
+            settings.integer("EARLY_HELP_REVIEW_WEEKS")
+            if settings.get("EARLY_HELP_REVIEW_WEEKS")
+            else (timescales.early_help_review_weeks if timescales else 6)
+        ),
+        draft_reminder_working_days=settings.integer("DRAFT_REMINDER_WORKING_DAYS"),
+        draft_retention_days=settings.integer("DRAFT_RETENTION_DAYS"),
+        hours=rules.contacts.hub_hours or DEFAULT_HUB_HOURS,
+        hub_destinations=hub_destinations,
+        manager_destinations=manager_destinations,
+        public_url=settings.public_url,
+        retry=retry,
+    )
+    app.extensions["notifiers"] = notifiers
+    app.extensions["hub_destinations"] = hub_destinations
+    app.extensions["manager_destinations"] = manager_destinations
+    app.extensions["outbox_policy"] = retry
+    app.extensions["follow_ups"] = plan
+    intake.listeners.append(new_request.listener(hub_destinations, settings.public_url, then=[plan.after_submit]))
+    # Follow-ups first: what they enqueue is delivered by the outbox step in the same pass.
+    app.extensions["sweeps"] = [("follow_ups", follow_ups_step), ("outbox", outbox_step)]
     app.extensions.setdefault("clock_jobs", []).append(register_sweeps)
+
+
+def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock: Callable[[], datetime]) -> None:
+    """Teams is on when TEAMS_APP_ID is set: the /api/messages endpoint and the connector for sending into Teams."""
+    from bot.teams import TeamsBot, TokenValidator
+    from bot.teams import blueprint as teams_blueprint
+    from hub.notifiers.teams import TeamsConnector, default_token_url, hub_address
+
+    app_id = settings.get("TEAMS_APP_ID")
+    tenant = settings.get("TEAMS_TENANT_ID")
+    connector = TeamsConnector(
+        app_id,
+        settings.get("TEAMS_TOKEN_URL") or default_token_url(tenant),
+        password=settings.get("TEAMS_APP_PASSWORD"),
+        certificate_file=settings.get("TEAMS_CERTIFICATE_FILE"),
+    )
+    hub = None
+    if settings.get("TEAMS_HUB_CONVERSATION"):
+        hub = hub_address(settings.get("TEAMS_HUB_CONVERSATION"), tenant, f"28:{app_id}")
+        if hub is None:
+            raise ValueError("TEAMS_HUB_CONVERSATION must look like <serviceUrl>v3/conversations/<conversation id>")
+    app.extensions["teams_connector"] = connector
+    app.extensions["teams_hub"] = hub
+    app.extensions["teams_validator"] = TokenValidator(app_id, settings.get("TEAMS_OPENID_METADATA_URL"))
+    app.extensions["teams"] = TeamsBot(
+        intake=intake,
+        send=connector.send,
+        clock=clock,
+        hub_conversation_id=hub["conversation_id"] if hub else None,
+    )
+    app.register_blueprint(teams_blueprint)
 
 
 def settings_of(app: Flask) -> Settings:

@@ -76,12 +76,49 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_RETRY_BASE_SECONDS", "60", "First retry delay; doubles after each failure, capped at an hour"),
     Setting("SWEEP_STUCK_MINUTES", "10", "A message or follow-up left running this long (a crash) is retried"),
     Setting("CLOCK_MISFIRE_GRACE_MINUTES", "5", "How late the clock may still run a job it missed"),
+    Setting("EARLY_HELP_REVIEW_WEEKS", "", "Weeks after an early-help decision to check in on the first review"),
+    Setting("DRAFT_REMINDER_WORKING_DAYS", "1", "Working days a draft may sit unfinished before a reminder"),
+    Setting("DRAFT_RETENTION_DAYS", "30", "Days after which an unfinished draft and its answers are deleted"),
     Setting(
         "CHILD_POPULATION",
         "",
         "Children aged 0-17 in the council's area, for the dashboard's requests per 10,000 children (Blackpool: about "
         "30000); empty hides the rates",
     ),
+    # Microsoft Teams (bot/teams, hub/notifiers/teams.py). Teams is switched on by TEAMS_APP_ID.
+    Setting("TEAMS_APP_ID", "", "The bot's Microsoft app (client) id; empty runs the service without Teams"),
+    Setting("TEAMS_APP_PASSWORD", "", "The bot's client secret (or use TEAMS_CERTIFICATE_FILE)", secret=True),
+    Setting(
+        "TEAMS_CERTIFICATE_FILE",
+        "",
+        "PEM file with the bot's private key and certificate, used instead of TEAMS_APP_PASSWORD",
+        secret=True,
+    ),
+    Setting("TEAMS_TENANT_ID", "", "Microsoft Entra tenant of the (single-tenant) bot registration"),
+    Setting(
+        "TEAMS_OPENID_METADATA_URL",
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        "OpenID metadata whose jwks_uri has the keys that sign incoming Teams requests",
+    ),
+    Setting(
+        "TEAMS_TOKEN_URL",
+        "",
+        "Client-credentials token endpoint; empty means https://login.microsoftonline.com/<TEAMS_TENANT_ID>"
+        "/oauth2/v2.0/token (set it for a proxy or a test stub)",
+    ),
+    Setting(
+        "TEAMS_HUB_CONVERSATION",
+        "",
+        "Where hub notifications go: <serviceUrl>v3/conversations/<conversation id> of the hub's channel or chat "
+        "(the bot tells you the value when @mentioned there)",
+    ),
+    Setting("SLACK_SIGNING_SECRET", "", "Slack app's signing secret; Slack is off when empty", secret=True),
+    Setting("SLACK_BOT_TOKEN", "", "Bot token for a single workspace (xoxb-...)", secret=True),
+    Setting("SLACK_CLIENT_ID", "", "Slack app's client id, to install into several workspaces via /slack/install"),
+    Setting("SLACK_CLIENT_SECRET", "", "Slack app's client secret (with SLACK_CLIENT_ID)", secret=True),
+    Setting("SLACK_API_URL", "", "Base URL of Slack's Web API, ending in /; https://slack.com/api/ when empty"),
+    Setting("SLACK_HUB_CHANNEL", "", "Hub channel id for new requests (TEAM:CHANNEL with several workspaces)"),
+    Setting("SLACK_COMMAND", "/request-support", "Slash command that opens the intake form"),
 )
 
 

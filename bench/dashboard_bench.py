@@ -46,13 +46,16 @@ TARGET_SECONDS = 0.5
 AGENCIES = [
     *["school"] * 4,
     *["police"] * 4,
-    *["health"] * 3,
+    "health_visiting",
+    "gp",
+    "hospital",
+    "midwifery",
     "early_years",
     "mental_health",
-    "probation",
+    "childrens_social_care",
+    "youth_justice",
     "housing",
     "voluntary",
-    "local_authority",
     "other",
 ]
 

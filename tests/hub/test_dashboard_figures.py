@@ -56,7 +56,7 @@ def test_weeks_and_months_follow_london_time(database_url: str) -> None:
 
 def test_by_agency_organisation_and_route(session: Session) -> None:
     agencies = figures.requests_by_agency(session, PERIOD)
-    assert [(c.key, c.requests) for c in agencies] == [("school", 3), ("police", 2), ("health", 1)]
+    assert [(c.key, c.requests) for c in agencies] == [("school", 3), ("police", 2), ("gp", 1)]
     organisations = figures.requests_by_organisation(session, PERIOD)
     assert [(c.key, c.requests) for c in organisations] == [
         ("Testhill Primary", 2),
@@ -229,3 +229,12 @@ def test_breakdowns_match_the_single_figures(session: Session) -> None:
         assert b.outcomes == figures.requests_by_outcome(session, PERIOD, filters)
     empty = figures.breakdowns(session, Period(date(2020, 1, 6), date(2020, 1, 12)))
     assert [c.requests for c in empty.per_week] == [0] and empty.agencies == []
+
+
+def test_the_weekly_summary_to_managers_carries_the_headline_figures(session: Session) -> None:
+    from hub.follow_up import weekly_figures as weekly_summary_payload
+
+    payload = weekly_summary_payload(session, at(9, 0), at(16, 0))
+    assert payload["start"] == "2026-11-09T00:00:00+00:00"
+    assert (payload["received"], payload["repeats"], payload["statutory_assessments"]) == (1, 1, 1)
+    assert payload["decided_within_deadline_percent"] == 0
