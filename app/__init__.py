@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.config import Settings, load_settings
 from bot.webchat import blueprint as webchat_blueprint
-from hub.request_list import blueprint as hub_requests_blueprint
+from hub.web import init_hub
 from intake.conversation.engine import Flow
 from intake.service import IntakeService
 from intake.store.database import Database
@@ -54,7 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["clock"] = clock
 
     app.register_blueprint(webchat_blueprint)
-    app.register_blueprint(hub_requests_blueprint)
+    init_hub(app)
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)

@@ -47,6 +47,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_COOKIE_SECURE", "false", "Send cookies over HTTPS only (set true behind TLS)"),
     Setting("MAX_CONTENT_LENGTH", "262144", "Largest request body accepted, in bytes"),
     Setting("LOG_LEVEL", "INFO", "Python logging level"),
+    Setting("OIDC_ISSUER", "", "Hub single sign-on: the OpenID Connect issuer URL (discovery at /.well-known/...)"),
+    Setting("OIDC_CLIENT_ID", "", "Hub single sign-on: the client (application) id registered with the provider"),
+    Setting("OIDC_CLIENT_SECRET", "", "Hub single sign-on: the client secret", secret=True),
+    Setting("OIDC_ROLES_CLAIM", "roles", "Hub single sign-on: the id_token claim listing hub roles"),
+    Setting("HUB_IDLE_TIMEOUT_MINUTES", "30", "Hub sessions end after this many minutes without a request"),
 )
 
 

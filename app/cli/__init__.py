@@ -10,9 +10,11 @@ from flask.cli import FlaskGroup
 def register(app: Flask) -> None:
     from app.cli.database import db_group
     from app.cli.serve import serve_command
+    from app.cli.users import users_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(serve_command)
+    app.cli.add_command(users_group)
 
 
 def _create_app() -> Flask:
