@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
-from routing import load_rules
 from werkzeug.exceptions import HTTPException
 
 from app.config import Settings, load_settings
@@ -22,6 +21,7 @@ from intake.conversation.engine import Flow
 from intake.service import IntakeService
 from intake.store.database import Database
 from intake.working_day import LONDON
+from routing import load_rules
 
 _ERROR_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }}</title></head>

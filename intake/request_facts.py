@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from routing import Facts
-
 from intake.conversation.engine import child_age_years
+from routing import Facts
 
 
 def facts_from_answers(answers: dict[str, Any], today: date) -> Facts:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from routing import evaluate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from intake.store.draft import OPEN, SUBMITTED, Draft
 from intake.store.referrer import Referrer
 from intake.store.support_request import SupportRequest, format_reference, name_key
 from intake.working_day import LONDON, working_deadline
+from routing import evaluate
 
 log = logging.getLogger(__name__)
 

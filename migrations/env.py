@@ -1,4 +1,5 @@
-"""Alembic environment: the URL comes from `earlyhelp db ...` (which reads the configuration), the schema from app.models."""
+"""Alembic environment: the URL comes from `earlyhelp db ...` (which reads the configuration); the schema from
+app.models."""
 
 from __future__ import annotations
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from routing import RuleSet
-
 from intake.conversation.answer import AnswerError, parse
 from intake.conversation.question import Question, load_questions
 from intake.conversation.turn import CANCELLED, CLOSED, SUBMIT, Choice, Inbound, Reply, Turn
 from intake.working_day import LONDON, hub_is_open
+from routing import RuleSet
 
 CARRY_ON = "carry_on_after_emergency"
 _COMMANDS = {"cancel", "help", "back", "start again", "restart"}

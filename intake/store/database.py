@@ -88,7 +88,7 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
+            # close() ends the transaction without expiring what was loaded, so pages can render it afterwards.
             session.close()
 
     def dispose(self) -> None:

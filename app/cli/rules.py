@@ -1,0 +1,86 @@
+"""`flask rules ...` and `flask route`: operator commands around the threshold rules.
+
+Place in the flow: beside chat -> intake -> routing -> store. `check` validates a council's rules file before it
+goes live, `indicators` lists the catalogue, `route` runs the engine on one facts document (JSON on stdin), and
+`replay` (added once the store exists) shows what a new rules file would change for requests already made.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from routing import Facts, RulesError, RuleSet, evaluate, load_rules
+
+_RULES_OPTION = click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Rules file (default: the shipped Blackpool rules).",
+)
+
+
+def _load_or_exit(path: Path | None) -> RuleSet:
+    try:
+        return load_rules(path)
+    except RulesError as exc:
+        for error in exc.errors:
+            click.echo(error, err=True)
+        click.echo(f"{len(exc.errors)} error(s) in the rules file", err=True)
+        sys.exit(1)
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Threshold rules: check a rules file, list indicators, replay stored requests."""
+
+
+@rules_group.command("check")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def check_command(file: Path | None) -> None:
+    """Validate FILE (default: the shipped rules); exit 1 and list every error if it is broken."""
+    rules = _load_or_exit(file)
+    counts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in rules.counts().items())
+    click.echo(f"OK {rules.version}: {counts}")
+
+
+@rules_group.command("indicators")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
+@_RULES_OPTION
+def indicators_command(as_json: bool, rules_file: Path | None) -> None:
+    """List the indicator catalogue."""
+    rules = _load_or_exit(rules_file)
+    if as_json:
+        click.echo(json.dumps([asdict(i) for i in rules.indicators.values()], indent=2))
+        return
+    for i in rules.indicators.values():
+        flags = " CP" if i.child_protection else ""
+        click.echo(f"{i.id:<7} L{i.level}{flags:<3} {i.domain}/{i.subdomain} [{', '.join(i.categories)}] {i.text}")
+    click.echo(f"{len(rules.indicators)} indicators ({rules.version})")
+
+
+@click.command("route")
+@_RULES_OPTION
+def route_command(rules_file: Path | None) -> None:
+    """Read a facts document (JSON) on stdin and print the routing decision as JSON."""
+    raw = click.get_text_stream("stdin").read()
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        click.echo(f"error: stdin is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", err=True)
+        sys.exit(2)
+    try:
+        facts = Facts.from_dict(data)
+    except ValueError as exc:
+        click.echo(f"error: the facts are not valid: {exc}", err=True)
+        sys.exit(2)
+    rules = _load_or_exit(rules_file)
+    click.echo(json.dumps(evaluate(rules, facts).to_dict(), indent=2))
+
+
+rules_group.add_command(route_command)

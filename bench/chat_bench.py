@@ -1,0 +1,95 @@
+"""Browser-chat messages through the real intake path (load draft, validate, advance, save) against bare Flask.
+
+Each client owns one conversation and alternates a real answer with `back`, so every request does the full work
+of a step (including the optimistic-locking save) and the conversation never runs out of questions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from app.cli.database import upgrade
+from app.cli.pg_reachable import main as pg_reachable
+from bench.load import TABLE_HEAD, gunicorn, hammer, verdict
+
+CONCURRENCY = 32
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_chat")
+
+
+def _conversations(port: int, n: int) -> list[str]:
+    import http.client
+
+    ids = []
+    for _ in range(n):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/chat/conversations", body=b"{}", headers={"Content-Type": "application/json"})
+        ids.append(json.loads(conn.getresponse().read())["conversation_id"])
+        conn.close()
+    return ids
+
+
+def _measure(database_url: str) -> tuple[object, object]:
+    upgrade(database_url)
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-secret",
+        "START_CLOCK": "false",
+        "CHAT_RATE_LIMIT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    headers = {"Content-Type": "application/json"}
+    with gunicorn("app:create_app()", env) as port:
+        ids = _conversations(port, CONCURRENCY)
+        bodies = [json.dumps({"choice": "no"}).encode(), json.dumps({"text": "back"}).encode()]
+
+        def step(i: int, n: int):  # type: ignore[no-untyped-def]
+            return "POST", f"/chat/conversations/{ids[i]}/messages", bodies[n % 2], headers
+
+        chat = hammer(port, step, CONCURRENCY, SECONDS)
+    with gunicorn("bench.apps:bare_app()") as port:
+        body = json.dumps({"choice": "no"}).encode()
+        bare = hammer(port, lambda i, n: ("POST", "/echo", body, headers), CONCURRENCY, SECONDS)
+    return chat, bare
+
+
+def _create_pg_database(url: str) -> bool:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    except Exception:
+        return False
+    finally:
+        admin.dispose()
+    return True
+
+
+def run() -> str:
+    lines = [
+        "## Browser chat messages",
+        "",
+        f"{CONCURRENCY} concurrent connections, {SECONDS:.0f} s each, gunicorn 2 workers x 16 threads.",
+        "",
+        TABLE_HEAD,
+    ]
+    verdicts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        chat, bare = _measure(f"sqlite:///{Path(tmp) / 'bench.db'}")
+    lines += [chat.row("chat message (SQLite)"), bare.row("bare Flask")]
+    verdicts.append("SQLite: " + verdict(chat, bare))
+    if pg_reachable(PG_URL.replace("/bench_chat", "/postgres")) == 0 and _create_pg_database(PG_URL):
+        chat_pg, bare_pg = _measure(PG_URL)
+        lines += [chat_pg.row("chat message (PostgreSQL)"), bare_pg.row("bare Flask (again)")]
+        verdicts.append("PostgreSQL: " + verdict(chat_pg, bare_pg))
+    else:
+        verdicts.append("PostgreSQL not reachable: measured on SQLite only.")
+    return "\n".join([*lines, "", *verdicts, ""])
