@@ -23,13 +23,19 @@ from flask import Flask, Response, current_app, g, redirect, render_template, re
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from hub.staff import ADMIN, HUB_MANAGER, HUB_WORKER, ROLE_LABELS, StaffAccount, has_role
+from intake.actor import staff_actor
 
 __all__ = [
     "ADMIN",
     "HUB_MANAGER",
     "HUB_WORKER",
     "StaffUser",
-    "add_nav_link", "current_staff", "init_auth", "now", "require_role"]
+    "add_nav_link",
+    "current_staff",
+    "init_auth",
+    "now",
+    "require_role",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,7 +54,7 @@ class StaffUser:
     @property
     def actor(self) -> str:
         """How this person appears in audit events and in `assigned_to`."""
-        return f"staff:{self.email}"
+        return staff_actor(self.email)
 
     @property
     def role_label(self) -> str:

@@ -103,8 +103,8 @@ def span(delta: timedelta) -> str:
     return f"{mins} min"
 
 
-@blueprint.get("/hub/requests")
 @blueprint.get("/hub/")
+@blueprint.get("/hub/requests")
 @require_role(HUB_WORKER)
 def queue() -> str:
     staff = current_staff()
@@ -126,6 +126,7 @@ def queue() -> str:
         agencies=sorted(agency_labels.items(), key=lambda kv: kv[1]),
         agency_labels=agency_labels,
         overdue_count=sum(1 for i in items if i["overdue"]),
+        request_pages="hub_request" in current_app.blueprints,
     )
 
 

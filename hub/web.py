@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hub import audit_trail, queue, request_page, sign_in
+from hub import queue, sign_in
 from hub.auth import init_auth
-from intake.triage import display_actor
+from intake.actor import display_actor
 
 
 def init_hub(app: Flask) -> None:
@@ -18,6 +18,4 @@ def init_hub(app: Flask) -> None:
     sign_in.init_sso(app)
     app.register_blueprint(sign_in.blueprint)
     app.register_blueprint(queue.blueprint)
-    app.register_blueprint(request_page.blueprint)
-    app.register_blueprint(audit_trail.blueprint)
     app.add_template_filter(display_actor, "staff_name")
