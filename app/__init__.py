@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import security
 from app.config import Settings, load_settings
+from app.retention_job import register_retention_job
 from bot.webchat import blueprint as webchat_blueprint
+from hub import new_request
+from hub.notifier import Notifier
+from hub.notifiers.console import ConsoleNotifier
+from hub.notifiers.webchat import WebchatNotifier
+from hub.outbox_sweep import RetryPolicy
 from hub.web import init_hub
 from intake.conversation.engine import Flow
 from intake.service import IntakeService
@@ -39,8 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.flask_config())
     app.config["TESTING"] = testing
     logging.basicConfig(level=settings.get("LOG_LEVEL"))
-    if settings.secret_key_generated and not testing:
-        app.logger.warning("SECRET_KEY is not set: using a random one, so sessions end when the service restarts")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db = Database(settings.database_url)
     rules = load_rules(settings.get("RULES_FILE") or None)
@@ -52,13 +59,46 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["rules"] = rules
     app.extensions["intake"] = intake
     app.extensions["clock"] = clock
+    app.extensions.setdefault("clock_jobs", []).append(register_retention_job)
+    _register_outbox(app, settings, db, intake, clock)
 
     app.register_blueprint(webchat_blueprint)
     init_hub(app)
+    if settings.integer("PROXY_COUNT"):
+        hops = settings.integer("PROXY_COUNT")
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    security.install_headers(app, settings)
+    limiter = security.build_limiter(app, settings)
+    for endpoint in ("webchat.create_conversation", "webchat.post_message", "webchat.form_post"):
+        app.view_functions[endpoint] = limiter.limit(security.chat_limit(settings))(app.view_functions[endpoint])
+    # Password guessing is slowed per address here and per account by the lockout (hub.staff).
+    app.view_functions["hub_sign_in.sign_in"] = limiter.limit(security.sign_in_limit(settings), methods=["POST"])(
+        app.view_functions["hub_sign_in.sign_in"]
+    )
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)
     return app
+
+
+def _register_outbox(
+    app: Flask, settings: Settings, db: Database, intake: IntakeService, clock: Callable[[], datetime]
+) -> None:
+    """Outgoing messages and the hub's alerts. Slack and Teams set-up add their notifier and hub destination."""
+    from app.clock import outbox_step, register_sweeps
+
+    notifiers: dict[str, Notifier] = {"console": ConsoleNotifier(), "webchat": WebchatNotifier(db, clock)}
+    hub_destinations = [new_request.HubDestination("console", {"log": "hub"})]
+    app.extensions["notifiers"] = notifiers
+    app.extensions["hub_destinations"] = hub_destinations
+    app.extensions["outbox_policy"] = RetryPolicy(
+        max_attempts=settings.integer("OUTBOX_MAX_ATTEMPTS"),
+        base_delay=timedelta(seconds=settings.integer("OUTBOX_RETRY_BASE_SECONDS")),
+        stuck_after=timedelta(minutes=settings.integer("SWEEP_STUCK_MINUTES")),
+    )
+    intake.listeners.append(new_request.listener(hub_destinations, settings.public_url))
+    app.extensions["sweeps"] = [("outbox", outbox_step)]
+    app.extensions.setdefault("clock_jobs", []).append(register_sweeps)
 
 
 def settings_of(app: Flask) -> Settings:

@@ -47,6 +47,35 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_COOKIE_SECURE", "false", "Send cookies over HTTPS only (set true behind TLS)"),
     Setting("MAX_CONTENT_LENGTH", "262144", "Largest request body accepted, in bytes"),
     Setting("LOG_LEVEL", "INFO", "Python logging level"),
+    Setting(
+        "CHAT_RATE_LIMIT",
+        "120/minute;2000/hour",
+        "Requests per client address to the public chat API (flask-limiter syntax); 0 turns rate limiting off",
+    ),
+    Setting("SIGN_IN_RATE_LIMIT", "10/minute;50/hour", "Sign-in attempts per client address"),
+    Setting(
+        "RATE_LIMIT_STORAGE_URI",
+        "",
+        "Where rate-limit counts live (e.g. redis://localhost:6379); each process's memory when empty",
+    ),
+    Setting(
+        "PROXY_COUNT",
+        "0",
+        "How many reverse proxies sit in front of the service (trusts that many "
+        "X-Forwarded-For/Proto hops, so rate limits and HTTPS detection see the real client)",
+    ),
+    Setting(
+        "RETENTION_DAYS",
+        "396",
+        "Days after the hub's decision before a request's personal data is "
+        "removed (13 months keeps the 12-month repeat-referral check working)",
+    ),
+    # Outbox and follow-ups (hub/outbox_sweep.py, hub/follow_up.py, app/clock.py).
+    Setting("SWEEP_INTERVAL_SECONDS", "30", "How often the clock sweeps due follow-ups and outgoing messages"),
+    Setting("OUTBOX_MAX_ATTEMPTS", "8", "Delivery attempts before an outgoing message is marked failed"),
+    Setting("OUTBOX_RETRY_BASE_SECONDS", "60", "First retry delay; doubles after each failure, capped at an hour"),
+    Setting("SWEEP_STUCK_MINUTES", "10", "A message or follow-up left running this long (a crash) is retried"),
+    Setting("CLOCK_MISFIRE_GRACE_MINUTES", "5", "How late the clock may still run a job it missed"),
     Setting("OIDC_ISSUER", "", "Hub single sign-on: the OpenID Connect issuer URL (discovery at /.well-known/...)"),
     Setting("OIDC_CLIENT_ID", "", "Hub single sign-on: the client (application) id registered with the provider"),
     Setting("OIDC_CLIENT_SECRET", "", "Hub single sign-on: the client secret", secret=True),

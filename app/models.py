@@ -2,12 +2,16 @@
 
 from hub.staff import StaffAccount
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
+from intake.store.outbox import OutboxMessage
+from intake.store.referrer_notice import ReferrerNotice
 
 __all__ = [
     "AuditEvent",
     "Base",
     "Draft",
+    "OutboxMessage",
     "Referrer",
+    "ReferrerNotice",
     "StaffAccount",
     "SupportRequest",
 ]

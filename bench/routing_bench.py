@@ -40,7 +40,8 @@ def run() -> str:
             "## Routing decisions",
             "",
             f"{n / seconds:,.0f} decisions/s on one core over {len(facts)} random fact sets of 0-8 indicators from "
-            f"the {len(ids)}-indicator Blackpool catalogue; loading and validating the rules file takes {load_ms:.0f} ms.",
+            f"the {len(ids)}-indicator Blackpool catalogue; loading and validating the rules file "
+            f"takes {load_ms:.0f} ms.",
             "",
         ]
     )

@@ -21,6 +21,7 @@ def serve_command(workers: int) -> None:
     host, port = settings.get("HOST"), settings.get("PORT")
     env = dict(os.environ)
     if settings.secret_key_generated:
+        click.echo("SECRET_KEY is not set: using a random one, so sessions end when the service restarts.")
         # One key for every worker, so a session made by one is valid in the others.
         env["SECRET_KEY"] = settings.secret_key
     children: list[subprocess.Popen[bytes]] = []

@@ -21,6 +21,7 @@ from flask import (
 from sqlalchemy.exc import OperationalError
 
 from intake.conversation.turn import Inbound
+from intake.referrer_updates import ReferrerUpdates, updates_for
 from intake.service import DraftNotFound, IntakeService, StepResult
 
 blueprint = Blueprint(
@@ -130,6 +131,17 @@ def post_message(conversation_id: str) -> tuple[Response, int]:
 # -- The page ------------------------------------------------------------------------------------------------------
 
 
+def _updates() -> ReferrerUpdates:
+    """Outcomes and messages the hub sent this browser's person since they were last here (never fatal)."""
+    if "webchat_id" not in session:
+        return ReferrerUpdates()
+    try:
+        return updates_for(current_app.extensions["db"], CHANNEL, session["webchat_id"], _now())
+    except OperationalError:
+        current_app.logger.exception("database unavailable reading referrer updates")
+        return ReferrerUpdates()
+
+
 @blueprint.get("/")
 def page() -> str | tuple[str, int]:
     flash = session.pop("webchat_flash", None)
@@ -137,7 +149,40 @@ def page() -> str | tuple[str, int]:
         result = _service().open_conversation(CHANNEL, _identity(), _now())
     except OperationalError:
         return render_template("webchat/chat.html", result=None, error=DB_DOWN), 503
-    return render_template("webchat/chat.html", result=result, error=flash)
+    return render_template("webchat/chat.html", result=result, error=flash, updates=_updates())
+
+
+@blueprint.get("/chat/updates")
+def updates_json() -> tuple[Response, int]:
+    """Your requests and the hub's messages about them, as JSON (for the page's script and other clients)."""
+    updates = _updates()
+    return jsonify(
+        {
+            "unread": updates.unread,
+            "notices": [
+                {
+                    "kind": n.kind,
+                    "reference": n.reference,
+                    "at": n.created_at.isoformat(),
+                    "unread": n.unread,
+                    "outcome": n.outcome,
+                    "level": n.level,
+                }
+                for n in updates.notices
+            ],
+            "requests": [
+                {
+                    "reference": r.reference,
+                    "received_at": r.received_at.isoformat(),
+                    "status": r.status,
+                    "level": r.level,
+                    "hub_level": r.hub_level,
+                    "hub_outcome": r.hub_outcome,
+                }
+                for r in updates.requests
+            ],
+        }
+    ), 200
 
 
 @blueprint.post("/chat/form")

@@ -61,7 +61,7 @@
       if (firstBox) { firstBox.focus(); }
       return;
     } else if (reply.input !== "none") {
-      var long = reply.hints && reply.hints.max_length > 300;
+      var long = !!(reply.hints && reply.hints.kind === "text" && reply.hints.max_length > 300);
       var label2 = el("label", "visually-hidden", "Your answer"); label2.htmlFor = "text";
       var field = el(long ? "textarea" : "input");
       field.id = "text"; field.name = "text";
@@ -78,16 +78,24 @@
     };
   }
 
+  // An answer is kept until the service has saved it: on an outage it is re-sent on its own, so nobody retypes.
+  var RETRY_MS = 5000, MAX_TRIES = 24;
+
   function send(body, shown) {
     if (pending) { return; }
     say(shown, "person");
     pending = body;
+    deliver(1);
+  }
+
+  function deliver(attempt) {
     fetch("/chat/conversations/" + encodeURIComponent(conversation) + "/messages", {
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
-      body: JSON.stringify(body)
+      body: JSON.stringify(pending)
     }).then(function (r) {
       return r.json().then(function (data) { return { status: r.status, data: data }; });
     }).then(function (res) {
+      if (res.status === 503 || res.status === 429) { return retry(attempt, res.data.error); }
       pending = null;
       if (res.status !== 200) { say(res.data.error || "Something went wrong. Please try again.", "bot", true); return; }
       res.data.replies.forEach(function (r) { say(r.text, "bot", !!r.error); });
@@ -99,9 +107,21 @@
       }
       render(res.data.replies[res.data.replies.length - 1]);
     }).catch(function () {
-      pending = null;
-      say("We could not reach the service. Your earlier answers are saved. Please send your answer again.", "bot", true);
+      retry(attempt, "We could not reach the service.");
     });
+  }
+
+  function retry(attempt, why) {
+    if (attempt >= MAX_TRIES) {
+      pending = null;
+      say(why + " Your earlier answers are saved. Please send this answer again.", "bot", true);
+      return;
+    }
+    if (attempt === 1) {
+      say(why + " Your answer is kept and will be sent again automatically. If a child is in immediate danger, " +
+          "call 999 now.", "bot", true);
+    }
+    window.setTimeout(function () { deliver(attempt + 1); }, RETRY_MS);
   }
 
   var initial = JSON.parse(document.getElementById("last-reply").textContent);

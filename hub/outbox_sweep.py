@@ -1,0 +1,212 @@
+"""The outbox sweep, run by the clock every few seconds (and by `earlyhelp followups run-due`).
+
+1. Recover rows left `sending` by a crashed sweeper.  2. Claim due rows in one short transaction (hub/claim.py).
+3. Deliver each through its channel's notifier OUTSIDE any transaction (Slack can take seconds; a database lock must
+not).  4. Record the outcome in another short transaction: sent, or pending again after an exponential backoff, or
+failed after the last attempt, loudly, where hub managers see it (`failed_messages`).
+
+Delivery is at least once: a crash between the platform accepting a message and step 4 sends it again after
+recovery. Everything else (two sweepers, retries, restarts) sends it exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import claim
+from hub.notifier import DeliveryError, Notifier
+from intake.store import audit
+from intake.store.database import Database
+from intake.store.outbox import CANCELLED, FAILED, PENDING, SENDING, SENT, OutboxMessage, short_error
+
+log = logging.getLogger("earlyhelp.outbox")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_delay: timedelta = timedelta(minutes=1)
+    max_delay: timedelta = timedelta(hours=1)
+    # A row `sending` for longer than this belongs to a sweeper that died.
+    stuck_after: timedelta = timedelta(minutes=10)
+
+    def delay(self, attempts: int) -> timedelta:
+        """Deterministic exponential backoff after the `attempts`-th failure: 1, 2, 4, 8 ... minutes, capped."""
+        return min(self.base_delay * (2 ** max(attempts - 1, 0)), self.max_delay)
+
+
+@dataclass
+class SweepReport:
+    recovered: int = 0
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost_claim: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"claimed {self.claimed}, sent {self.sent}, retrying {self.retried}, failed {self.failed}, "
+            f"recovered {self.recovered}"
+        )
+
+
+def run_due(
+    db: Database,
+    notifiers: Mapping[str, Notifier],
+    now: datetime,
+    limit: int = 100,
+    policy: RetryPolicy | None = None,
+) -> SweepReport:
+    policy = policy or RetryPolicy()
+    report = SweepReport()
+    with db.transaction() as s:
+        recovered, gave_up = claim.recover_stuck(
+            s, OutboxMessage, now, policy.stuck_after, SENDING, policy.max_attempts
+        )
+        report.recovered, report.failed = recovered, gave_up
+    if recovered or gave_up:
+        log.warning("outbox: %d interrupted messages back to pending, %d failed for good", recovered, gave_up)
+    with db.transaction() as s:
+        ids = claim.claim_due(s, OutboxMessage, now, limit, SENDING)
+        messages = list(s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
+    report.claimed = len(messages)
+    for message in messages:
+        _deliver_one(db, notifiers, message, now, policy, report)
+    return report
+
+
+def _deliver_one(
+    db: Database,
+    notifiers: Mapping[str, Notifier],
+    message: OutboxMessage,
+    now: datetime,
+    policy: RetryPolicy,
+    report: SweepReport,
+) -> None:
+    claimed_at = message.claimed_at
+    assert claimed_at is not None
+    notifier = notifiers.get(message.channel)
+    try:
+        if notifier is None:
+            raise DeliveryError(f"no notifier configured for channel {message.channel}", retryable=False)
+        receipt = notifier.deliver(message)
+    except DeliveryError as err:
+        _record_failure(db, message, claimed_at, now, short_error(str(err)), err.retryable, policy, report)
+        return
+    except Exception as err:
+        # An unexpected failure in a notifier: keep only its class (its text may quote what was being sent).
+        log.exception("outbox: notifier %s raised on message %s", message.channel, message.id)
+        _record_failure(db, message, claimed_at, now, short_error(type(err).__name__), True, policy, report)
+        return
+    with db.transaction() as s:
+        owned = claim.finish(
+            s,
+            OutboxMessage,
+            message.id,
+            claimed_at,
+            SENDING,
+            status=SENT,
+            sent_at=now,
+            last_error=None,
+            external_id=receipt.external_id if receipt else None,
+        )
+    if owned:
+        report.sent += 1
+    else:
+        report.lost_claim += 1
+        log.warning("outbox: message %s was recovered by another sweeper while being delivered", message.id)
+
+
+def _record_failure(
+    db: Database,
+    message: OutboxMessage,
+    claimed_at: datetime,
+    now: datetime,
+    error: str,
+    retryable: bool,
+    policy: RetryPolicy,
+    report: SweepReport,
+) -> None:
+    give_up = not retryable or message.attempts >= policy.max_attempts
+    values = (
+        {"status": FAILED, "last_error": error}
+        if give_up
+        else {"status": PENDING, "last_error": error, "due_at": now + policy.delay(message.attempts)}
+    )
+    with db.transaction() as s:
+        owned = claim.finish(s, OutboxMessage, message.id, claimed_at, SENDING, claimed_at=None, **values)
+    if not owned:
+        report.lost_claim += 1
+        return
+    report.failures.append(f"{message.id}: {error}")
+    if give_up:
+        report.failed += 1
+        # Loud on purpose: a message nobody will receive. Hub managers see these on their failed-messages list.
+        log.error(
+            "outbox: message %s (%s to %s) FAILED after %d attempts: %s",
+            message.id,
+            message.kind,
+            message.channel,
+            message.attempts,
+            error,
+        )
+    else:
+        report.retried += 1
+        log.warning("outbox: message %s attempt %d failed (%s); retrying", message.id, message.attempts, error)
+
+
+# -- For hub managers ---------------------------------------------------------------------------------------------
+
+
+def failed_messages(session: Session, limit: int = 100) -> list[OutboxMessage]:
+    """Messages the service gave up on, newest first: shown to hub managers so someone tells the person by hand."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == FAILED)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def retry_failed(session: Session, message_id: int, actor: str, now: datetime) -> bool:
+    """A manager sends a failed message again (e.g. after fixing the Slack channel). Attempts start again."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.status != FAILED:
+        return False
+    message.status, message.attempts, message.due_at, message.claimed_at = PENDING, 0, now, None
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="outbox.retried",
+        request_id=message.request_id,
+        detail={"message_id": message.id, "kind": message.kind, "channel": message.channel},
+    )
+    return True
+
+
+def cancel_message(session: Session, message_id: int, actor: str, now: datetime) -> bool:
+    """Stop a message that has not gone yet (pending or failed)."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.status not in (PENDING, FAILED):
+        return False
+    message.status = CANCELLED
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="outbox.cancelled",
+        request_id=message.request_id,
+        detail={"message_id": message.id, "kind": message.kind, "channel": message.channel},
+    )
+    return True

@@ -1,0 +1,83 @@
+"""The database going away mid-conversation or at submission: the person is told, nothing is lost, and the same
+answer completes once the database is back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+
+from intake.store import Draft, SupportRequest
+from tests.bot.test_webchat import TYPICAL, answer_until_review
+
+
+@contextmanager
+def database_down(app: Flask) -> Iterator[None]:
+    """Every statement fails as a dropped connection does, until the block ends."""
+    engine = app.extensions["db"].engine
+
+    def fail(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection unexpectedly"))
+
+    event.listen(engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", fail)
+
+
+def test_outage_mid_conversation_keeps_answers_and_resumes(app: Flask, client: FlaskClient) -> None:
+    data = client.post("/chat/conversations").get_json()
+    cid = data["conversation_id"]
+    client.post(f"/chat/conversations/{cid}/messages", json={"choice": "no"})
+    with database_down(app):
+        failed = client.post(f"/chat/conversations/{cid}/messages", json={"text": "Alex Example"})
+        assert failed.status_code == 503
+        message = failed.get_json()["error"]
+        assert "earlier answers are safe" in message and "send your answer again" in message
+        assert "Traceback" not in failed.get_data(as_text=True)
+        assert client.get("/").status_code == 503  # the page says so too, without a stack trace
+    retried = client.post(f"/chat/conversations/{cid}/messages", json={"text": "Alex Example"})
+    assert retried.status_code == 200
+    assert retried.get_json()["replies"][-1]["question_id"] == "referrer_role"
+    with app.extensions["db"].reading() as s:
+        state = s.get(Draft, cid).state
+    assert state["answers"]["immediate_danger"] is False
+    assert state["answers"]["referrer_name"] == "Alex Example"
+
+
+def test_outage_at_submission_stores_nothing_half_done_and_completes_later(app: Flask, client: FlaskClient) -> None:
+    data = client.post("/chat/conversations").get_json()
+    cid = data["conversation_id"]
+    answer_until_review(client, cid, data, TYPICAL)
+    with database_down(app):
+        failed = client.post(f"/chat/conversations/{cid}/messages", json={"choice": "submit"})
+        assert failed.status_code == 503
+    with app.extensions["db"].reading() as s:
+        assert s.scalar(select(func.count()).select_from(SupportRequest)) == 0
+        assert s.get(Draft, cid).status == "open"  # still waiting at review, answers intact
+    done = client.post(f"/chat/conversations/{cid}/messages", json={"choice": "submit"})
+    assert done.status_code == 200 and done.get_json()["request"]["reference"]
+    with app.extensions["db"].reading() as s:
+        assert s.scalar(select(func.count()).select_from(SupportRequest)) == 1
+
+
+def test_a_restarted_service_resumes_the_draft(app: Flask, client: FlaskClient, database_url: str, clock) -> None:
+    from app import create_app
+
+    data = client.post("/chat/conversations").get_json()
+    cid = data["conversation_id"]
+    client.post(f"/chat/conversations/{cid}/messages", json={"choice": "no"})
+    app.extensions["db"].dispose()  # the old process is gone
+    fresh = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, "CLOCK": clock})
+    fresh_client = fresh.test_client()
+    fresh_client.set_cookie("session", client.get_cookie("session").value)
+    resumed = fresh_client.post("/chat/conversations").get_json()
+    assert resumed["conversation_id"] == cid
+    assert resumed["replies"][-1]["question_id"] == "referrer_name"
+    fresh.extensions["db"].dispose()
