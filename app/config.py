@@ -76,6 +76,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_RETRY_BASE_SECONDS", "60", "First retry delay; doubles after each failure, capped at an hour"),
     Setting("SWEEP_STUCK_MINUTES", "10", "A message or follow-up left running this long (a crash) is retried"),
     Setting("CLOCK_MISFIRE_GRACE_MINUTES", "5", "How late the clock may still run a job it missed"),
+    Setting(
+        "CHILD_POPULATION",
+        "",
+        "Children aged 0-17 in the council's area, for the dashboard's requests per 10,000 children (Blackpool: about "
+        "30000); empty hides the rates",
+    ),
     Setting("OIDC_ISSUER", "", "Hub single sign-on: the OpenID Connect issuer URL (discovery at /.well-known/...)"),
     Setting("OIDC_CLIENT_ID", "", "Hub single sign-on: the client (application) id registered with the provider"),
     Setting("OIDC_CLIENT_SECRET", "", "Hub single sign-on: the client secret", secret=True),

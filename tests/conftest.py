@@ -143,9 +143,11 @@ def page(_playwright_browser: Any) -> Iterator[Any]:
     """A fresh browser page (its own cookies) in headless Debian Chromium, driven by Playwright."""
     context = _playwright_browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # generous: CI shares two cores
     yield page
     context.close()
+
+
 STAFF_PASSWORD = "correct horse battery staple"
 
 

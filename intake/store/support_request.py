@@ -41,6 +41,10 @@ class SupportRequest(Base):
         Index("ix_support_requests_child_name_dob", "child_name_key", "child_dob"),
         Index("ix_support_requests_child_postcode_dob", "child_postcode", "child_dob"),
         Index("ix_support_requests_received", "received_at"),
+        # For the managers' dashboard: decisions made in a week, and a period narrowed to one agency or organisation.
+        Index("ix_support_requests_decided", "decided_at"),
+        Index("ix_support_requests_agency_received", "referring_agency", "received_at"),
+        Index("ix_support_requests_organisation_received", "referring_organisation", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

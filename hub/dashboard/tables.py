@@ -1,0 +1,454 @@
+"""The dashboard's named tables, each with the chart drawn from it: one source for the page, the CSV export and the
+printable report, so what a manager downloads is exactly what they looked at.
+
+A `FigureSet` computes each figure once per request, lazily: the page uses them all, a CSV export only its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from hub.dashboard import chart, figures
+from hub.dashboard.period import Filters, Period
+from intake.working_day import LONDON
+
+# How many rows the page shows of the long tables; their CSV export has every row.
+PAGE_ORGANISATIONS = 15
+PAGE_REPEATS = 50
+
+TEXT, COUNT, PERCENT, HOURS, DATE, DATETIME, RATE = "text", "count", "percent", "hours", "date", "datetime", "rate"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = TEXT
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value whose kind differs from its column's (the headline table mixes counts, shares and hours)."""
+
+    value: Any
+    kind: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[tuple[Any, ...]]
+    chart: Markup | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Human names for the codes stored on requests; an unknown code shows as itself."""
+
+    agencies: Mapping[str, str] = field(default_factory=dict)
+    routes: Mapping[str, str] = field(default_factory=dict)
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+    levels: Mapping[int, str] = field(default_factory=dict)
+
+    def agency(self, code: str | None) -> str:
+        return self.agencies.get(code, code) if code else "Not given"
+
+    def route(self, code: str | None) -> str:
+        return self.routes.get(code, code) if code else "Not given"
+
+    def outcome(self, code: str | None) -> str:
+        return self.outcomes.get(code, figures.STATUTORY_OUTCOMES.get(code, code)) if code else "Not decided yet"
+
+    def level(self, level: int) -> str:
+        name = self.levels.get(level)
+        return f"{level} {name}" if name else str(level)
+
+
+class FigureSet:
+    """The figures for one period and filter, each asked of the database at most once."""
+
+    def __init__(
+        self,
+        session: Session,
+        period: Period,
+        filters: Filters,
+        labels: Labels,
+        child_population: int,
+        full: bool = False,
+    ) -> None:
+        self.session, self.period, self.filters, self.labels = session, period, filters, labels
+        self.child_population = child_population
+        self.full = full  # True for an export: every row of the long tables
+
+    @cached_property
+    def per_week(self) -> list[figures.Count]:
+        return figures.requests_per_week(self.session, self.period, self.filters)
+
+    @cached_property
+    def per_month(self) -> list[figures.Count]:
+        return figures.requests_per_month(self.session, self.period, self.filters)
+
+    @cached_property
+    def agencies(self) -> list[figures.Count]:
+        return figures.requests_by_agency(self.session, self.period, self.filters)
+
+    @cached_property
+    def organisations(self) -> list[figures.Count]:
+        limit = None if self.full else PAGE_ORGANISATIONS
+        return figures.requests_by_organisation(self.session, self.period, self.filters, limit=limit)
+
+    @cached_property
+    def levels(self) -> list[figures.LevelRow]:
+        return figures.requests_by_level(self.session, self.period, self.filters)
+
+    @cached_property
+    def routes(self) -> list[figures.Count]:
+        return figures.requests_by_route(self.session, self.period, self.filters)
+
+    @cached_property
+    def outcomes(self) -> list[figures.Count]:
+        return figures.requests_by_outcome(self.session, self.period, self.filters)
+
+    @cached_property
+    def timeliness(self) -> figures.Timeliness:
+        return figures.timeliness(self.session, self.period, self.filters)
+
+    @cached_property
+    def feedback(self) -> figures.Distribution:
+        return figures.time_to_feedback(self.session, self.period, self.filters)
+
+    @cached_property
+    def repeats(self) -> figures.Repeats:
+        return figures.repeat_requests(self.session, self.period, self.filters)
+
+    @cached_property
+    def repeat_list(self) -> list[figures.RepeatRow]:
+        limit = None if self.full else PAGE_REPEATS
+        return figures.repeat_list(self.session, self.period, self.filters, limit=limit)
+
+    @cached_property
+    def statutory(self) -> figures.Statutory:
+        return figures.statutory_assessments(self.session, self.period, self.filters)
+
+    @property
+    def received(self) -> int:
+        return sum(c.requests for c in self.per_week)
+
+    @property
+    def rate(self) -> figures.Rate:
+        # Reuses the weekly counts rather than counting again.
+        return figures.Rate(self.received, self.child_population, self.period.days)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def summary(f: FigureSet) -> Table:
+    t, fb, rep, stat, rate = f.timeliness, f.feedback, f.repeats, f.statutory, f.rate
+    decided = sum(r.decided for r in f.levels)
+    overridden = sum(r.overridden for r in f.levels)
+    rows: list[tuple[Any, ...]] = [
+        ("Requests received", Cell(f.received, COUNT)),
+        ("Requests per 10,000 children in the period", Cell(rate.per_10k, RATE)),
+        ("Requests per 10,000 children, at this rate for a year", Cell(rate.per_10k_a_year, RATE)),
+        ("Decided so far", Cell(t.decided, COUNT)),
+        ("Decided within one working day (share of decided)", Cell(t.on_time_share, PERCENT)),
+        ("Median hours from receipt to decision", Cell(t.distribution.median_hours, HOURS)),
+        ("Referrer told the outcome", Cell(fb.counted, COUNT)),
+        ("Median hours from receipt to feedback", Cell(fb.median_hours, HOURS)),
+        ("Repeat requests within 12 months", Cell(rep.repeats, COUNT)),
+        ("Repeat requests (share of received)", Cell(rep.share, PERCENT)),
+        ("Hub level differs from the recommendation (share of decided)", Cell(_share(overridden, decided), PERCENT)),
+        ("Led to a statutory assessment (s17 or s47)", Cell(stat.total, COUNT)),
+        ("Led to a statutory assessment (share of decided)", Cell(stat.share_of_decided, PERCENT)),
+    ]
+    note = (
+        f"Child population {f.child_population:,} (CHILD_POPULATION)."
+        if f.child_population > 0
+        else "Set CHILD_POPULATION to see rates per 10,000 children."
+    )
+    return Table(
+        "summary",
+        "Headline figures",
+        (Column("Measure"), Column("Value")),
+        rows,
+        note=note,
+    )
+
+
+def per_week(f: FigureSet) -> Table:
+    labels = [f"{c.key:%-d %b %Y}" for c in f.per_week]
+    values = [c.requests for c in f.per_week]
+    svg = chart.line_chart(
+        "chart-per-week", "Requests per week", labels, values, x_label="Week beginning (Monday)", y_label="Requests"
+    )
+    rows = [(c.key, c.requests) for c in f.per_week]
+    note = (
+        "The first and last weeks may be part weeks." if f.period.start.weekday() or f.period.end.weekday() != 6 else ""
+    )
+    return Table(
+        "per-week", "Requests per week", (Column("Week beginning", DATE), Column("Requests", COUNT)), rows, svg, note
+    )
+
+
+def per_month(f: FigureSet) -> Table:
+    labels = [f"{c.key:%b %Y}" for c in f.per_month]
+    values = [c.requests for c in f.per_month]
+    svg = chart.column_chart(
+        "chart-per-month", "Requests per month", labels, values, x_label="Month", y_label="Requests"
+    )
+    rows = [(c.key.strftime("%Y-%m"), c.requests) for c in f.per_month]
+    return Table("per-month", "Requests per month", (Column("Month"), Column("Requests", COUNT)), rows, svg)
+
+
+def by_agency(f: FigureSet) -> Table:
+    names = [f.labels.agency(c.key) for c in f.agencies]
+    values = [c.requests for c in f.agencies]
+    svg = chart.bar_chart(
+        "chart-agency", "Requests by referring agency", names, values, x_label="Requests", y_label="Agency"
+    )
+    rows = [(n, c.requests, _share(c.requests, f.received)) for n, c in zip(names, f.agencies, strict=True)]
+    columns = (Column("Referring agency"), Column("Requests", COUNT), Column("Share", PERCENT))
+    return Table("by-agency", "Requests by referring agency", columns, rows, svg)
+
+
+def by_organisation(f: FigureSet) -> Table:
+    names = [c.key or "Not given" for c in f.organisations]
+    values = [c.requests for c in f.organisations]
+    svg = chart.bar_chart(
+        "chart-organisation",
+        "Requests by referring organisation",
+        names,
+        values,
+        x_label="Requests",
+        y_label="Organisation",
+    )
+    rows = [(n, c.requests) for n, c in zip(names, f.organisations, strict=True)]
+    note = "" if f.full else f"The {PAGE_ORGANISATIONS} organisations with most requests; the CSV has them all."
+    columns = (Column("Referring organisation"), Column("Requests", COUNT))
+    return Table("by-organisation", "Requests by referring organisation", columns, rows, svg, note)
+
+
+def by_level(f: FigureSet) -> Table:
+    names = [f.labels.level(r.level) for r in f.levels]
+    svg = chart.column_chart(
+        "chart-level",
+        "Requests by recommended level of need",
+        names,
+        [r.requests for r in f.levels],
+        x_label="Level recommended by the rules",
+        y_label="Requests",
+    )
+    rows = [(n, r.requests, r.decided, r.overridden, r.override_rate) for n, r in zip(names, f.levels, strict=True)]
+    columns = (
+        Column("Recommended level"),
+        Column("Requests", COUNT),
+        Column("Decided", COUNT),
+        Column("Hub chose another level", COUNT),
+        Column("Override rate", PERCENT),
+    )
+    return Table("by-level", "Requests by recommended level, and how often the hub chose another", columns, rows, svg)
+
+
+def override_rate(f: FigureSet) -> Table:
+    names = [f.labels.level(r.level) for r in f.levels]
+    rates = [r.override_rate or 0.0 for r in f.levels]
+    svg = chart.column_chart(
+        "chart-override",
+        "Override rate by recommended level",
+        names,
+        rates,
+        x_label="Level recommended by the rules",
+        y_label="Share of decided requests",
+        fmt=chart.percent_format,
+        integer=False,
+    )
+    rows = [(n, r.decided, r.overridden, r.override_rate) for n, r in zip(names, f.levels, strict=True)]
+    columns = (
+        Column("Recommended level"),
+        Column("Decided", COUNT),
+        Column("Hub chose another level", COUNT),
+        Column("Override rate", PERCENT),
+    )
+    return Table("override-rate", "Override rate by recommended level", columns, rows, svg)
+
+
+def by_route(f: FigureSet) -> Table:
+    names = [f.labels.route(c.key) for c in f.routes]
+    svg = chart.bar_chart(
+        "chart-route",
+        "Requests by recommended route",
+        names,
+        [c.requests for c in f.routes],
+        x_label="Requests",
+        y_label="Route",
+    )
+    rows = [(n, c.key, c.requests) for n, c in zip(names, f.routes, strict=True)]
+    columns = (Column("Recommended route"), Column("Route code"), Column("Requests", COUNT))
+    return Table("by-route", "Requests by recommended route", columns, rows, svg)
+
+
+def by_outcome(f: FigureSet) -> Table:
+    names = [f.labels.outcome(c.key) for c in f.outcomes]
+    svg = chart.bar_chart(
+        "chart-outcome",
+        "Requests by hub outcome",
+        names,
+        [c.requests for c in f.outcomes],
+        x_label="Requests",
+        y_label="Outcome",
+    )
+    rows = [(n, c.requests, _share(c.requests, f.received)) for n, c in zip(names, f.outcomes, strict=True)]
+    columns = (Column("Hub outcome"), Column("Requests", COUNT), Column("Share", PERCENT))
+    return Table("by-outcome", "Requests by hub outcome", columns, rows, svg)
+
+
+def _distribution_table(name: str, title: str, what: str, d: figures.Distribution, chart_id: str) -> Table:
+    labels = [c.key for c in d.buckets]
+    values = [c.requests for c in d.buckets]
+    svg = chart.histogram(
+        chart_id, title, labels, values, x_label=f"Clock hours from receipt to {what}", y_label="Requests"
+    )
+    rows = [(c.key, c.requests, _share(c.requests, d.counted)) for c in d.buckets]
+    note = f"{d.counted:,} with a {what}; {d.waiting:,} still waiting. Clock hours, including nights and weekends."
+    if d.median_hours is not None:
+        note += f" Median {d.median_hours:.1f} hours."
+    return Table(
+        name, title, (Column("Time taken"), Column("Requests", COUNT), Column("Share", PERCENT)), rows, svg, note
+    )
+
+
+def time_to_decision(f: FigureSet) -> Table:
+    t = f.timeliness
+    table = _distribution_table("time-to-decision", "Time to decision", "decision", t.distribution, "chart-decision")
+    share = f"{t.on_time_share:.0%}" if t.on_time_share is not None else "none yet"
+    note = f"Decided within one working day: {t.on_time:,} of {t.decided:,} decided ({share}); {t.late:,} late. "
+    return Table(table.name, table.title, table.columns, table.rows, table.chart, note + table.note)
+
+
+def time_to_feedback(f: FigureSet) -> Table:
+    return _distribution_table(
+        "time-to-feedback", "Time to feedback to the referrer", "feedback", f.feedback, "chart-feedback"
+    )
+
+
+def statutory(f: FigureSet) -> Table:
+    s = f.statutory
+    names = [f.labels.outcome(c.key) for c in s.by_outcome]
+    svg = chart.bar_chart(
+        "chart-statutory",
+        "Requests that led to a statutory assessment",
+        names,
+        [c.requests for c in s.by_outcome],
+        x_label="Requests",
+        y_label="Outcome",
+    )
+    rows = [(n, c.requests, _share(c.requests, s.decided)) for n, c in zip(names, s.by_outcome, strict=True)]
+    rows.append(("Total", s.total, s.share_of_decided))
+    columns = (Column("Outcome"), Column("Requests", COUNT), Column("Share of decided", PERCENT))
+    note = f"{s.decided:,} of {s.received:,} requests decided so far."
+    return Table("statutory", "Requests that led to a statutory assessment", columns, rows, svg, note)
+
+
+def repeats(f: FigureSet) -> Table:
+    rep = f.repeats
+    rows = [
+        (
+            r.reference,
+            r.received_at,
+            f.labels.agency(r.referring_agency),
+            f.labels.level(r.level),
+            f.labels.route(r.route),
+            r.previous_reference,
+            r.previous_received_at,
+        )
+        for r in f.repeat_list
+    ]
+    columns = (
+        Column("Reference"),
+        Column("Received", DATETIME),
+        Column("Referring agency"),
+        Column("Recommended level"),
+        Column("Recommended route"),
+        Column("Previous request"),
+        Column("Previous received", DATETIME),
+    )
+    share = f"{rep.share:.1%}" if rep.share is not None else "none"
+    note = (
+        f"{rep.repeats:,} of {rep.requests:,} requests ({share}) were about a child with another request in the 12 "
+        "months before (same name and date of birth, or same postcode and date of birth)."
+    )
+    if not f.full and rep.repeats > PAGE_REPEATS:
+        note += f" The newest {PAGE_REPEATS} are listed; the CSV has them all."
+    svg = chart.bar_chart(
+        "chart-repeats",
+        "Repeat requests within 12 months",
+        ["Repeat requests", "First request in 12 months"],
+        [rep.repeats, rep.requests - rep.repeats],
+        x_label="Requests",
+        y_label="Request",
+    )
+    return Table("repeats", "Repeat requests within 12 months", columns, rows, svg, note)
+
+
+TABLES: dict[str, Callable[[FigureSet], Table]] = {
+    "summary": summary,
+    "per-week": per_week,
+    "per-month": per_month,
+    "by-agency": by_agency,
+    "by-organisation": by_organisation,
+    "by-level": by_level,
+    "by-route": by_route,
+    "by-outcome": by_outcome,
+    "time-to-decision": time_to_decision,
+    "time-to-feedback": time_to_feedback,
+    "repeats": repeats,
+    "override-rate": override_rate,
+    "statutory": statutory,
+}
+
+
+def cell_text(value: Any, kind: str) -> str:
+    """How a cell reads on the page."""
+    if isinstance(value, Cell):
+        return cell_text(value.value, value.kind)
+    if value is None:
+        return "none"
+    if kind == PERCENT:
+        return f"{value:.1%}"
+    if kind in (HOURS, RATE):
+        return f"{value:,.1f}"
+    if kind == COUNT:
+        return f"{value:,}"
+    if isinstance(value, datetime):
+        return value.astimezone(LONDON).strftime("%d %b %Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d %b %Y")
+    return str(value)
+
+
+def cell_value(value: Any, kind: str) -> Any:
+    """How a cell goes into a CSV: numbers as numbers (percentages as 0-100), times in London, ISO-style."""
+    if isinstance(value, Cell):
+        return cell_value(value.value, value.kind)
+    if value is None:
+        return ""
+    if kind == PERCENT:
+        return round(value * 100, 1)
+    if kind in (HOURS, RATE):
+        return round(value, 2)
+    if isinstance(value, datetime):
+        return value.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
