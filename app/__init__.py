@@ -71,6 +71,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter = security.build_limiter(app, settings)
     for endpoint in ("webchat.create_conversation", "webchat.post_message", "webchat.form_post"):
         app.view_functions[endpoint] = limiter.limit(security.chat_limit(settings))(app.view_functions[endpoint])
+    if settings.get("TEAMS_APP_ID"):
+        _register_teams(app, settings, intake, clock)
     # Password guessing is slowed per address here and per account by the lockout (hub.staff).
     app.view_functions["hub_sign_in.sign_in"] = limiter.limit(security.sign_in_limit(settings), methods=["POST"])(
         app.view_functions["hub_sign_in.sign_in"]
@@ -99,6 +101,37 @@ def _register_outbox(
     intake.listeners.append(new_request.listener(hub_destinations, settings.public_url))
     app.extensions["sweeps"] = [("outbox", outbox_step)]
     app.extensions.setdefault("clock_jobs", []).append(register_sweeps)
+
+
+def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock: Callable[[], datetime]) -> None:
+    """Teams is on when TEAMS_APP_ID is set: the /api/messages endpoint and the connector for sending into Teams."""
+    from bot.teams import TeamsBot, TokenValidator
+    from bot.teams import blueprint as teams_blueprint
+    from hub.notifiers.teams import TeamsConnector, default_token_url, hub_address
+
+    app_id = settings.get("TEAMS_APP_ID")
+    tenant = settings.get("TEAMS_TENANT_ID")
+    connector = TeamsConnector(
+        app_id,
+        settings.get("TEAMS_TOKEN_URL") or default_token_url(tenant),
+        password=settings.get("TEAMS_APP_PASSWORD"),
+        certificate_file=settings.get("TEAMS_CERTIFICATE_FILE"),
+    )
+    hub = None
+    if settings.get("TEAMS_HUB_CONVERSATION"):
+        hub = hub_address(settings.get("TEAMS_HUB_CONVERSATION"), tenant, f"28:{app_id}")
+        if hub is None:
+            raise ValueError("TEAMS_HUB_CONVERSATION must look like <serviceUrl>v3/conversations/<conversation id>")
+    app.extensions["teams_connector"] = connector
+    app.extensions["teams_hub"] = hub
+    app.extensions["teams_validator"] = TokenValidator(app_id, settings.get("TEAMS_OPENID_METADATA_URL"))
+    app.extensions["teams"] = TeamsBot(
+        intake=intake,
+        send=connector.send,
+        clock=clock,
+        hub_conversation_id=hub["conversation_id"] if hub else None,
+    )
+    app.register_blueprint(teams_blueprint)
 
 
 def settings_of(app: Flask) -> Settings:

@@ -82,6 +82,33 @@ SETTINGS: tuple[Setting, ...] = (
         "Children aged 0-17 in the council's area, for the dashboard's requests per 10,000 children (Blackpool: about "
         "30000); empty hides the rates",
     ),
+    # Microsoft Teams (bot/teams, hub/notifiers/teams.py). Teams is switched on by TEAMS_APP_ID.
+    Setting("TEAMS_APP_ID", "", "The bot's Microsoft app (client) id; empty runs the service without Teams"),
+    Setting("TEAMS_APP_PASSWORD", "", "The bot's client secret (or use TEAMS_CERTIFICATE_FILE)", secret=True),
+    Setting(
+        "TEAMS_CERTIFICATE_FILE",
+        "",
+        "PEM file with the bot's private key and certificate, used instead of TEAMS_APP_PASSWORD",
+        secret=True,
+    ),
+    Setting("TEAMS_TENANT_ID", "", "Microsoft Entra tenant of the (single-tenant) bot registration"),
+    Setting(
+        "TEAMS_OPENID_METADATA_URL",
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        "OpenID metadata whose jwks_uri has the keys that sign incoming Teams requests",
+    ),
+    Setting(
+        "TEAMS_TOKEN_URL",
+        "",
+        "Client-credentials token endpoint; empty means https://login.microsoftonline.com/<TEAMS_TENANT_ID>"
+        "/oauth2/v2.0/token (set it for a proxy or a test stub)",
+    ),
+    Setting(
+        "TEAMS_HUB_CONVERSATION",
+        "",
+        "Where hub notifications go: <serviceUrl>v3/conversations/<conversation id> of the hub's channel or chat "
+        "(the bot tells you the value when @mentioned there)",
+    ),
     Setting("OIDC_ISSUER", "", "Hub single sign-on: the OpenID Connect issuer URL (discovery at /.well-known/...)"),
     Setting("OIDC_CLIENT_ID", "", "Hub single sign-on: the client (application) id registered with the provider"),
     Setting("OIDC_CLIENT_SECRET", "", "Hub single sign-on: the client secret", secret=True),

@@ -37,6 +37,7 @@ def serve_command(workers: int) -> None:
             f"{host}:{port}",
             "--workers",
             str(workers),
+            "--no-control-socket",
             "--threads",
             "4",
             "--access-logfile",

@@ -1,0 +1,232 @@
+"""What the Teams bot does with one authenticated activity: turn it into an `Inbound`, run it through the intake
+service, and turn the replies into a card. Card buttons come back as `adaptiveCard/action` invokes answered in the
+HTTP response; typed messages and `Action.Submit` fallbacks are answered by posting a card to the conversation.
+
+The intake runs only in a 1:1 chat: in a channel or group chat nothing a person types about a child is taken, so it
+cannot be seen by everyone there. The hub's channel gets summary cards whose Claim button comes back here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from microsoft_agents.activity import Activity, AdaptiveCardInvokeResponse
+from sqlalchemy.exc import OperationalError
+
+from bot.teams import cards
+from intake.conversation.engine import CARRY_ON
+from intake.conversation.turn import Inbound
+from intake.service import IntakeService, StepResult
+from intake.store.draft import OPEN
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "teams"
+MAX_TEXT = 5000
+COMMANDS = ("back", "help", "cancel")
+DB_DOWN = (
+    "We could not save that just now because of a problem on our side. Your earlier answers are safe. "
+    "Please try again in a minute. If a child is in immediate danger, call 999 now."
+)
+SHARED_SPACE = (
+    "I take requests for support in a 1:1 chat only, so that no child's details are posted where others can see "
+    "them. Open a chat with me to raise a concern."
+)
+OUT_OF_DATE = "That card was out of date, so nothing was changed. Here is where you are now."
+
+
+class Sender(Protocol):
+    """Posts one activity into a Teams conversation (the connector). Raises when it could not."""
+
+    def __call__(self, address: dict[str, Any], activity: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: dict[str, Any] | None = None
+
+
+def address_of(activity: Activity) -> dict[str, Any]:
+    """The conversation reference kept on the referrer, to send them the hub's outcome later."""
+    conversation = activity.conversation
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = conversation.tenant_id if conversation else None
+    tenant = tenant or (channel_data.get("tenant") or {}).get("id")
+    return {
+        "service_url": activity.service_url,
+        "conversation_id": conversation.id if conversation else None,
+        "tenant_id": tenant,
+        "bot_id": activity.recipient.id if activity.recipient else None,
+        "user_id": activity.from_property.id if activity.from_property else None,
+    }
+
+
+def identity_of(activity: Activity) -> str:
+    person = activity.from_property
+    if person is None:
+        raise ValueError("activity has no sender")
+    return person.aad_object_id or person.id
+
+
+def _is_personal(activity: Activity) -> bool:
+    kind = activity.conversation.conversation_type if activity.conversation else None
+    return kind in (None, "personal")
+
+
+def invoke_card(content: dict[str, Any]) -> Response:
+    body = AdaptiveCardInvokeResponse(status_code=200, type=cards.CARD_CONTENT_TYPE, value=content)
+    return Response(200, body.model_dump(by_alias=True))
+
+
+def invoke_error(message: str, status: int = 500) -> Response:
+    # Teams shows the message and keeps the card as it was, with what the person had typed still in it.
+    body = AdaptiveCardInvokeResponse(
+        status_code=status, type="application/vnd.microsoft.error", value={"code": "Unavailable", "message": message}
+    )
+    return Response(200, body.model_dump(by_alias=True))
+
+
+@dataclass
+class TeamsBot:
+    intake: IntakeService
+    send: Sender
+    clock: Callable[[], datetime]
+    hub_conversation_id: str | None = None
+
+    # -- dispatch --------------------------------------------------------------------------------------------------
+
+    def on_activity(self, activity: Activity) -> Response:
+        if activity.type == "invoke":
+            if activity.name != "adaptiveCard/action":
+                return Response(200, {})
+            value = activity.value if isinstance(activity.value, dict) else {}
+            action = value.get("action") if isinstance(value.get("action"), dict) else {}
+            data = action.get("data") if isinstance(action.get("data"), dict) else {}
+            data = {**data, "verb": action.get("verb") or data.get("verb")}
+            try:
+                return invoke_card(self.card_action(activity, data))
+            except OperationalError:
+                log.exception("database unavailable handling a Teams card action")
+                return invoke_error(DB_DOWN, 503)
+        if activity.type == "message":
+            if isinstance(activity.value, dict) and activity.value.get("verb"):
+                # Action.Submit, the fallback for clients without Action.Execute: answer with a new card.
+                self._reply(activity, lambda: self.card_action(activity, dict(activity.value)))
+            else:
+                self._reply(activity, lambda: self.typed(activity))
+            return Response(200)
+        if activity.type == "conversationUpdate":
+            added = [m.id for m in activity.members_added or []]
+            if activity.recipient and activity.recipient.id in added:
+                self._reply(
+                    activity, lambda: cards.welcome_card() if _is_personal(activity) else self._hub_hint(activity)
+                )
+        return Response(200)
+
+    def _reply(self, activity: Activity, make: Callable[[], dict[str, Any]]) -> None:
+        try:
+            content = make()
+        except OperationalError:
+            log.exception("database unavailable handling a Teams message")
+            content = cards.notice_card(DB_DOWN)
+        message = {"type": "message", "attachments": [cards.attachment(content)]}
+        try:
+            self.send(address_of(activity), message)
+        except Exception:
+            # The answer is saved; the person sees the current question again the next time they write.
+            log.exception("could not post a reply into a Teams conversation")
+
+    # -- the intake ------------------------------------------------------------------------------------------------
+
+    def card_action(self, activity: Activity, data: dict[str, Any]) -> dict[str, Any]:
+        """A button on one of our cards. Returns the card to show next."""
+        verb = data.get("verb")
+        if verb == "claim":
+            return self.claim(activity, data)
+        if not _is_personal(activity):
+            return cards.notice_card(SHARED_SPACE)
+        now = self.clock()
+        identity = identity_of(activity)
+        draft_id = data.get("draft")
+        if verb != "answer" or not isinstance(draft_id, str):
+            return self._card(self.intake.open_conversation(CHANNEL, identity, now, address_of(activity)))
+        position = self.intake.position(draft_id, CHANNEL, identity)
+        if position is None:
+            # Not this person's draft (or none at all): never touch it; show them their own.
+            result = self.intake.open_conversation(CHANNEL, identity, now, address_of(activity))
+            return self._card(result, notice=OUT_OF_DATE)
+        status, step = position
+        if status == OPEN and data.get("step") != step:
+            # An older card clicked again (or a retried request that already went through): do not re-apply it.
+            return self._card(self.intake.current(draft_id, now), notice=OUT_OF_DATE)
+        result = self.intake.handle(draft_id, self._inbound(step, data), now)
+        return self._card(self._after(activity, identity, result))
+
+    def typed(self, activity: Activity) -> dict[str, Any]:
+        """Text typed in the chat answers the current question, just as in the browser chat."""
+        if not _is_personal(activity):
+            return self._hub_hint(activity)
+        now = self.clock()
+        identity = identity_of(activity)
+        draft_id = self.intake.open_draft(CHANNEL, identity)
+        if draft_id is None:
+            return self._card(self.intake.open_conversation(CHANNEL, identity, now, address_of(activity)))
+        text = (activity.text or "").strip()[:MAX_TEXT]
+        result = self.intake.handle(draft_id, Inbound(text=text), now)
+        return self._card(self._after(activity, identity, result))
+
+    def _after(self, activity: Activity, identity: str, result: StepResult) -> StepResult:
+        if result.request:
+            # The referrer row is made at submission; keep where to send the hub's outcome.
+            self.intake.remember_address(CHANNEL, identity, address_of(activity), self.clock())
+        return result
+
+    def _inbound(self, step: str | None, data: dict[str, Any]) -> Inbound:
+        command = data.get("command")
+        if command in COMMANDS:
+            return Inbound(text=str(command))
+        kind = self._input_kind(step)
+        value = data.get("choice", data.get(cards.ANSWER))
+        if kind == "multi":
+            if isinstance(value, list):
+                picked = [str(v) for v in value]
+            elif isinstance(value, str):
+                picked = [v.strip() for v in value.split(",") if v.strip()]
+            else:
+                picked = []
+            return Inbound(choices=tuple(v[:200] for v in picked[:200]))
+        text = value if isinstance(value, str) else ""
+        if kind == "choice":
+            return Inbound(choice=text[:200]) if text else Inbound(text="")
+        return Inbound(text=text[:MAX_TEXT])
+
+    def _input_kind(self, step: str | None) -> str:
+        if step == CARRY_ON:
+            return "choice"
+        try:
+            return self.intake.flow.question(step or "").input
+        except KeyError:
+            return "text"
+
+    @staticmethod
+    def _card(result: StepResult, notice: str | None = None) -> dict[str, Any]:
+        if result.done:
+            return cards.finished_card(result.replies, result.request)
+        return cards.step_card(result.replies, result.draft_id, notice=notice)
+
+    # -- the hub's channel -----------------------------------------------------------------------------------------
+
+    def _hub_hint(self, activity: Activity) -> dict[str, Any]:
+        address = address_of(activity)
+        here = f"{(address['service_url'] or '').rstrip('/')}/v3/conversations/{address['conversation_id']}"
+        return cards.notice_card(
+            f"{SHARED_SPACE}\n\nTo send the hub's notifications to this conversation, set TEAMS_HUB_CONVERSATION={here}"
+        )
+
+    def claim(self, activity: Activity, data: dict[str, Any]) -> dict[str, Any]:
+        return cards.notice_card("Claiming from Teams is not available yet. Open the request in the hub.")

@@ -1,0 +1,156 @@
+"""Sending into Microsoft Teams: a client-credentials token, then the Agents SDK's connector client posting to
+`{serviceUrl}v3/conversations/{id}/activities`.
+
+`TeamsConnector` is the one place that talks to the Bot Connector; the app hands it to the Teams bot (replies to
+typed messages) as well as using it here for the outbox (the hub's channel, the referrer's outcome).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.core.connector.client import ConnectorClient
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "teams"
+BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
+HTTP_TIMEOUT_SECONDS = 15
+# Renew a token this long before it expires, so one is never used in its last seconds.
+TOKEN_LEEWAY_SECONDS = 300
+
+
+def default_token_url(tenant_id: str) -> str:
+    return f"https://login.microsoftonline.com/{tenant_id or 'botframework.com'}/oauth2/v2.0/token"
+
+
+class ConnectorError(Exception):
+    """Could not post into Teams. `retryable` is False when trying again cannot help (the bot was removed...)."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def _base64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def certificate_credential(pem_file: str) -> tuple[str, str]:
+    """(private key PEM, x5t thumbprint) from a PEM holding the bot's key and certificate; Entra needs the x5t."""
+    pem = Path(pem_file).read_bytes()
+    certificate = x509.load_pem_x509_certificate(pem)
+    thumbprint = _base64url(certificate.fingerprint(hashes.SHA1()))  # noqa: S303 - x5t is defined as SHA-1
+    return pem.decode(), thumbprint
+
+
+class TeamsConnector:
+    """Posts activities into Teams conversations with a cached client-credentials token. Thread-safe."""
+
+    def __init__(
+        self,
+        app_id: str,
+        token_url: str,
+        *,
+        password: str = "",
+        certificate_file: str = "",
+        timeout: float = HTTP_TIMEOUT_SECONDS,
+    ) -> None:
+        self.app_id = app_id
+        self.token_url = token_url
+        self.timeout = timeout
+        if certificate_file:
+            key, thumbprint = certificate_credential(certificate_file)
+            self._oauth = OAuth2Session(
+                app_id,
+                key,
+                scope=BOT_FRAMEWORK_SCOPE,
+                token_endpoint_auth_method="private_key_jwt",  # noqa: S106 - a method name
+            )
+            self._oauth.register_client_auth_method(PrivateKeyJWT(token_url, headers={"x5t": thumbprint}))
+        else:
+            self._oauth = OAuth2Session(app_id, password, scope=BOT_FRAMEWORK_SCOPE)
+        self._lock = threading.Lock()
+
+    # -- token -----------------------------------------------------------------------------------------------------
+
+    def token(self) -> str:
+        with self._lock:
+            token = self._oauth.token
+            if not token or token.is_expired(leeway=TOKEN_LEEWAY_SECONDS):
+                try:
+                    token = self._oauth.fetch_token(
+                        self.token_url, grant_type="client_credentials", timeout=self.timeout
+                    )
+                except Exception as err:  # requests errors, OAuthError on a refused secret, bad JSON...
+                    raise ConnectorError(
+                        f"no token from the token endpoint: {type(err).__name__}", retryable=True
+                    ) from None
+            return str(token["access_token"])
+
+    # -- sending ---------------------------------------------------------------------------------------------------
+
+    def send(self, address: dict[str, Any], activity: dict[str, Any]) -> str | None:
+        """Post `activity` into the conversation at `address`; returns the new activity's id when Teams gives one."""
+        service_url = address.get("service_url")
+        conversation_id = address.get("conversation_id")
+        if not service_url or not conversation_id:
+            raise ConnectorError("the Teams address has no service URL or conversation", retryable=False)
+        body = {
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+            "conversation": {
+                "id": conversation_id,
+                **({"tenantId": address["tenant_id"]} if address.get("tenant_id") else {}),
+            },
+            **({"from": {"id": address["bot_id"]}} if address.get("bot_id") else {}),
+            **activity,
+        }
+        token = self.token()
+        return asyncio.run(self._post(str(service_url), str(conversation_id), Activity.model_validate(body), token))
+
+    async def _post(self, service_url: str, conversation_id: str, activity: Activity, token: str) -> str | None:
+        endpoint = service_url if service_url.endswith("/") else service_url + "/"
+        session = aiohttp.ClientSession(base_url=endpoint, timeout=aiohttp.ClientTimeout(total=self.timeout))
+        client = ConnectorClient(endpoint=endpoint, token=token, session=session)
+        try:
+            response = await client.conversations.send_to_conversation(conversation_id, activity)
+        except aiohttp.ClientResponseError as err:
+            # 429 and 5xx are Teams being busy or down; 4xx means this message will never go (bot removed, bad id).
+            retryable = err.status == 429 or err.status >= 500
+            raise ConnectorError(f"Bot Connector answered {err.status}", retryable=retryable) from None
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise ConnectorError(f"Bot Connector unreachable: {type(err).__name__}", retryable=True) from None
+        finally:
+            await client.close()
+        return response.id if response else None
+
+
+def hub_address(value: str, tenant_id: str = "", bot_id: str = "") -> dict[str, Any] | None:
+    """TEAMS_HUB_CONVERSATION, `<serviceUrl>v3/conversations/<conversation id>`, as a Teams address."""
+    value = value.strip()
+    marker = "/v3/conversations/"
+    if marker not in value:
+        return None
+    service_url, _, conversation_id = value.partition(marker)
+    conversation_id = conversation_id.strip("/")
+    if not service_url.startswith(("https://", "http://")) or not conversation_id:
+        return None
+    return {
+        "service_url": service_url + "/",
+        "conversation_id": conversation_id,
+        "tenant_id": tenant_id or None,
+        "bot_id": bot_id or None,
+    }

@@ -1,0 +1,426 @@
+"""The Teams bot end to end over HTTP: real tokens signed with a local key and served from a local JWKS, replies
+captured by a local Bot Connector, the real intake service and database behind /api/messages."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app import create_app
+from intake.store.draft import Draft
+from intake.store.referrer import Referrer
+from intake.store.support_request import SupportRequest
+from tests.teams_stubs import APP_ID, TENANT_ID, BotFramework, activity, start
+
+HUB_CONVERSATION = "19:hub-channel@thread.tacv2"
+
+
+@pytest.fixture
+def bot_framework() -> Iterator[BotFramework]:
+    fake, server = start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+def teams_config(fake: BotFramework) -> dict[str, str]:
+    return {
+        "TEAMS_APP_ID": APP_ID,
+        "TEAMS_APP_PASSWORD": "test-password",
+        "TEAMS_TENANT_ID": TENANT_ID,
+        "TEAMS_OPENID_METADATA_URL": fake.metadata_url,
+        "TEAMS_TOKEN_URL": fake.token_url,
+        "TEAMS_HUB_CONVERSATION": f"{fake.service_url}v3/conversations/{HUB_CONVERSATION}",
+    }
+
+
+@pytest.fixture
+def teams_app(database_url: str, clock: Any, bot_framework: BotFramework) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "CLOCK": clock,
+            "PUBLIC_URL": "https://hub.example.org",
+            **teams_config(bot_framework),
+        }
+    )
+    yield app
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture
+def teams(teams_app: Flask) -> FlaskClient:
+    return teams_app.test_client()
+
+
+def send(client: FlaskClient, fake: BotFramework, body: dict[str, Any], token: str | None = "") -> Any:
+    headers = {}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token or fake.mint()}"
+    return client.post("/api/messages", data=json.dumps(body), headers=headers, content_type="application/json")
+
+
+def invoke(client: FlaskClient, fake: BotFramework, data: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    body = activity(
+        fake,
+        "invoke",
+        name="adaptiveCard/action",
+        value={"action": {"type": "Action.Execute", "verb": data.get("verb"), "data": data}, "trigger": "manual"},
+        **kw,
+    )
+    response = send(client, fake, body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = response.get_json()
+    assert answer["statusCode"] == 200 and answer["type"] == "application/vnd.microsoft.card.adaptive", answer
+    return answer["value"]
+
+
+# -- reading cards ---------------------------------------------------------------------------------------------------
+
+
+def texts(card: dict[str, Any]) -> list[str]:
+    out = []
+    for element in card["body"]:
+        if element["type"] == "RichTextBlock":
+            out += [run["text"] for run in element["inlines"]]
+        elif element["type"] == "TextBlock":
+            out.append(element["text"])
+    return out
+
+
+def text_of(card: dict[str, Any]) -> str:
+    return "\n".join(texts(card))
+
+
+def step_of(card: dict[str, Any]) -> str | None:
+    for a in card.get("actions", []):
+        if a["data"].get("step"):
+            return a["data"]["step"]
+    return None
+
+
+def action_data(card: dict[str, Any], title: str) -> dict[str, Any]:
+    for a in card.get("actions", []):
+        if a["title"] == title:
+            assert a["type"] == "Action.Execute" and a["fallback"]["type"] == "Action.Submit"
+            return dict(a["data"])
+    raise AssertionError(f"no {title!r} button on the card: {[a['title'] for a in card.get('actions', [])]}")
+
+
+def choice_set(card: dict[str, Any]) -> dict[str, Any]:
+    return next(e for e in card["body"] if e["type"] == "Input.ChoiceSet")
+
+
+ANSWERS = {
+    "referrer_name": "Alex Testreferrer",
+    "referrer_role": "Class teacher",
+    "referrer_agency": "school",
+    "referrer_email": "alex.testreferrer@example.org",
+    "child_first_name": "Sam",
+    "child_last_name": "Testchild",
+    "child_dob": "2015-03-14",
+    "child_postcode": "FY1 1AA",
+    "concern_details": "Sam has come to school hungry most days this half term and said there is no food at home.",
+    "consent": "given",
+}
+BUTTONS = {"immediate_danger": "No", "child_unborn": "No", "review": "Submit"}
+
+
+def answer(client: FlaskClient, fake: BotFramework, card: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    """Fill in the card the way a person would: press the button, or fill the input and press Continue."""
+    step = step_of(card)
+    assert step, text_of(card)
+    if step in BUTTONS:
+        return invoke(client, fake, action_data(card, BUTTONS[step]), **kw)
+    data = action_data(card, "Continue")
+    if step in ("concern_categories", "indicators"):
+        data["answer"] = choice_set(card)["choices"][0]["value"]
+    else:
+        data["answer"] = ANSWERS[step]
+    return invoke(client, fake, data, **kw)
+
+
+def count(app: Flask, model: Any) -> int:
+    with app.extensions["db"].reading() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+# -- the walk-through ------------------------------------------------------------------------------------------------
+
+
+def test_card_walk_through_stores_a_request_and_shows_the_outcome(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
+) -> None:
+    card = invoke(teams, bot_framework, {"verb": "start"})
+    assert step_of(card) == "immediate_danger", "the immediate-danger question comes first"
+    assert "immediate danger" in text_of(card)
+    seen = []
+    while step_of(card):
+        seen.append(step_of(card))
+        assert len(seen) < 30
+        card = answer(teams, bot_framework, card)
+    assert seen[0] == "immediate_danger" and seen[-1] == "review"
+    assert "concern_categories" in seen and "child_dob" in seen
+
+    shown = text_of(card)
+    with teams_app.extensions["db"].reading() as s:
+        request = s.scalars(select(SupportRequest)).one()
+        referrer = s.scalars(select(Referrer)).one()
+        assert request.channel == "teams"
+        assert request.child_first_name == "Sam"
+        assert request.reference and f"Reference: {request.reference}" in shown
+        assert f"Recommended level of need: {request.level}" in shown
+        assert request.decision["route_label"] in shown
+        for reason in request.decision["reasons"]:
+            assert reason["text"] in shown
+        assert "What happens next" in shown
+        # Identity and the conversation reference, for the hub's outcome later.
+        assert (referrer.channel, referrer.channel_user_id) == ("teams", "aad-user-1")
+        assert referrer.address["service_url"] == bot_framework.service_url
+        assert referrer.address["conversation_id"] == "a:personal-1"
+        assert referrer.address["tenant_id"] == TENANT_ID
+    # Everything went back in the HTTP responses; nothing was posted to the connector.
+    assert bot_framework.posted == []
+
+
+def test_resending_the_submit_gives_the_same_reference(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
+) -> None:
+    card = invoke(teams, bot_framework, {"verb": "start"})
+    while step_of(card) != "review":
+        card = answer(teams, bot_framework, card)
+    submit = action_data(card, "Submit")
+    first = invoke(teams, bot_framework, submit)
+    again = invoke(teams, bot_framework, submit)
+    assert text_of(first) == text_of(again)
+    assert count(teams_app, SupportRequest) == 1
+
+
+def test_a_wrong_answer_shows_the_same_card_with_the_error(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    card = invoke(teams, bot_framework, {"verb": "start"})
+    while step_of(card) != "referrer_email":
+        card = answer(teams, bot_framework, card)
+    data = action_data(card, "Continue")
+    again = invoke(teams, bot_framework, {**data, "answer": "not an email"})
+    assert step_of(again) == "referrer_email"
+    errors = [
+        run
+        for element in again["body"]
+        if element["type"] == "RichTextBlock"
+        for run in element["inlines"]
+        if run.get("color") == "attention"
+    ]
+    assert errors and "does not look like an email address" in errors[0]["text"]
+    assert any(e["type"] == "Input.Text" and e["id"] == "answer" for e in again["body"])
+    # A date in the future on the date card is refused the same way.
+    card = invoke(teams, bot_framework, {**data, "answer": ANSWERS["referrer_email"]})
+    while step_of(card) != "child_dob":
+        card = answer(teams, bot_framework, card)
+    refused = invoke(teams, bot_framework, {**action_data(card, "Continue"), "answer": "2031-01-01"})
+    assert step_of(refused) == "child_dob" and "in the future" in text_of(refused)
+
+
+def test_an_old_card_pressed_again_changes_nothing(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    first = invoke(teams, bot_framework, {"verb": "start"})
+    no = action_data(first, "No")
+    second = invoke(teams, bot_framework, no)
+    assert step_of(second) == "referrer_name"
+    stale = invoke(teams, bot_framework, no)
+    assert "out of date" in text_of(stale)
+    assert step_of(stale) == "referrer_name"
+
+
+def test_someone_elses_draft_cannot_be_answered(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
+) -> None:
+    theirs = invoke(teams, bot_framework, {"verb": "start"}, user="aad-user-1")
+    mine = invoke(teams, bot_framework, action_data(theirs, "Yes"), user="aad-user-2", conversation="a:personal-2")
+    assert "out of date" in text_of(mine)
+    with teams_app.extensions["db"].reading() as s:
+        drafts = {d.channel_user_id: d for d in s.scalars(select(Draft))}
+    assert drafts["aad-user-1"].state["answers"] == {}
+    assert "aad-user-2" in drafts
+
+
+def test_drafts_resume_where_they_were_left(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    card = invoke(teams, bot_framework, {"verb": "start"})
+    card = answer(teams, bot_framework, card)
+    card = answer(teams, bot_framework, card)
+    assert step_of(card) == "referrer_role"
+    resumed = invoke(teams, bot_framework, {"verb": "start"})
+    assert "Welcome back" in text_of(resumed)
+    assert step_of(resumed) == "referrer_role"
+    back = invoke(teams, bot_framework, action_data(resumed, "Back"))
+    assert step_of(back) == "referrer_name"
+
+
+def test_immediate_danger_gives_999_first(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    card = invoke(teams, bot_framework, {"verb": "start"})
+    urgent = invoke(teams, bot_framework, action_data(card, "Yes"))
+    first = urgent["body"][0]["inlines"][0]
+    assert "Call 999 now" in first["text"] and first["color"] == "attention"
+
+
+def test_markup_in_what_people_type_is_shown_as_typed(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    sneaky = "**Sam** [click me](https://evil.example.org) {{DATE(2017-02-14T06:00:00Z, SHORT)}} <b>x</b>"
+    card = invoke(teams, bot_framework, {"verb": "start"})
+    while step_of(card) != "review":
+        step = step_of(card)
+        if step == "child_first_name":
+            card = invoke(teams, bot_framework, {**action_data(card, "Continue"), "answer": sneaky})
+        else:
+            card = answer(teams, bot_framework, card)
+    markdown_blocks = [e["text"] for e in card["body"] if e["type"] == "TextBlock"]
+    assert not any("evil.example.org" in t for t in markdown_blocks), "user text must never go into markdown"
+    runs = [t for t in texts(card) if "evil.example.org" in t]
+    assert runs, "the answer is shown on the review card"
+    assert "[click me](https://evil.example.org)" in runs[0], "shown as typed, in a TextRun (never markdown)"
+    assert "{{" not in runs[0] and "}}" not in runs[0], "no DATE()/TIME() template can form"
+
+
+# -- tokens ------------------------------------------------------------------------------------------------------------
+
+
+def _other_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing",
+        "not bearer",
+        "garbage",
+        "wrong audience",
+        "expired",
+        "wrong issuer",
+        "serviceurl mismatch",
+        "no serviceurl",
+        "signed by another key",
+        "unknown key id",
+        "no expiry",
+    ],
+)
+def test_bad_tokens_are_refused_and_nothing_is_processed(
+    case: str, teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
+) -> None:
+    fake = bot_framework
+    tokens = {
+        "wrong audience": lambda: fake.mint(aud="00000000-0000-4000-8000-0000000000ff"),
+        "expired": lambda: fake.mint(exp=int(time.time()) - 3600, nbf=int(time.time()) - 7200),
+        "wrong issuer": lambda: fake.mint(iss="https://sts.windows.net/evil/"),
+        "serviceurl mismatch": lambda: fake.mint(serviceurl="https://smba.evil.example.org/uk/"),
+        "no serviceurl": lambda: fake.mint(serviceurl=None),
+        "signed by another key": lambda: fake.mint(key=_other_key()),
+        "unknown key id": lambda: fake.mint(key=_other_key(), kid="another-key"),
+        "no expiry": lambda: fake.mint(exp=None),
+        "garbage": lambda: "not.a.jwt",
+    }
+    body = activity(fake, "message", text="hello")
+    if case == "missing":
+        response = send(teams, fake, body, token=None)
+    elif case == "not bearer":
+        response = teams.post("/api/messages", json=body, headers={"Authorization": f"Basic {fake.mint()}"})
+    else:
+        response = send(teams, fake, body, token=tokens[case]())
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "Unauthorized"}
+    assert count(teams_app, Draft) == 0
+    assert fake.posted == []
+
+
+def test_a_good_token_for_another_region_cannot_redirect_replies(
+    teams: FlaskClient, bot_framework: BotFramework
+) -> None:
+    body = activity(bot_framework, "message", text="hello", serviceUrl="https://smba.evil.example.org/uk/")
+    assert send(teams, bot_framework, body).status_code == 401
+
+
+def test_without_teams_settings_there_is_no_teams_endpoint(client: FlaskClient) -> None:
+    assert client.post("/api/messages", json={}).status_code == 404
+
+
+# -- typed chat and the connector ------------------------------------------------------------------------------------
+
+
+def last_card(fake: BotFramework, conversation: str = "a:personal-1") -> dict[str, Any]:
+    posted = fake.posted_to(conversation)
+    assert posted, "nothing was posted to the conversation"
+    attachment = posted[-1].activity["attachments"][0]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    return attachment["content"]
+
+
+def test_typed_replies_work_in_a_personal_chat(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    fake = bot_framework
+    assert send(teams, fake, activity(fake, "message", text="hello")).status_code == 200
+    card = last_card(fake)
+    assert step_of(card) == "immediate_danger", "'hello' starts the conversation; it is not taken as an answer"
+    send(teams, fake, activity(fake, "message", text="no"))
+    assert step_of(last_card(fake)) == "referrer_name"
+    send(teams, fake, activity(fake, "message", text="Alex Testreferrer"))
+    assert step_of(last_card(fake)) == "referrer_role"
+    posted = fake.posted_to("a:personal-1")
+    assert len(posted) == 3
+    assert all(p.service_path == "/uk/" and p.authorization.startswith("Bearer connector-token-") for p in posted)
+    assert len({p.authorization for p in posted}) == 1 and len(fake.token_requests) == 1, "the token is cached"
+    grant = fake.token_requests[0]
+    assert grant["grant_type"] == ["client_credentials"]
+    assert grant["scope"] == ["https://api.botframework.com/.default"]
+    assert posted[0].activity["conversation"]["id"] == "a:personal-1"
+
+
+def test_action_submit_fallback_answers_with_a_posted_card(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    fake = bot_framework
+    card = invoke(teams, fake, {"verb": "start"})
+    value = action_data(card, "No")
+    send(teams, fake, activity(fake, "message", value=value))
+    assert step_of(last_card(fake)) == "referrer_name"
+
+
+def test_no_intake_in_a_channel(teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework) -> None:
+    fake = bot_framework
+    body = activity(
+        fake,
+        "message",
+        text="<at>Request for support</at> Sam Testchild is at risk",
+        conversation=HUB_CONVERSATION,
+        conversation_type="channel",
+    )
+    assert send(teams, fake, body).status_code == 200
+    hint = text_of(last_card(fake, HUB_CONVERSATION))
+    assert "1:1 chat" in hint
+    assert f"TEAMS_HUB_CONVERSATION={fake.service_url}v3/conversations/{HUB_CONVERSATION}" in hint
+    card = invoke(teams, fake, {"verb": "start"}, conversation=HUB_CONVERSATION, conversation_type="channel")
+    assert "1:1 chat" in text_of(card) and not step_of(card)
+    assert count(teams_app, Draft) == 0
+
+
+def test_welcome_card_when_the_bot_is_added(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    fake = bot_framework
+    body = activity(fake, "conversationUpdate", membersAdded=[{"id": f"28:{APP_ID}"}])
+    assert send(teams, fake, body).status_code == 200
+    card = last_card(fake)
+    assert action_data(card, "Start")["verb"] == "start"
+
+
+def test_a_connector_failure_on_a_reply_loses_no_answer(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
+) -> None:
+    fake = bot_framework
+    send(teams, fake, activity(fake, "message", text="hello"))
+    fake.fail_next = 1
+    assert send(teams, fake, activity(fake, "message", text="no")).status_code == 200
+    with teams_app.extensions["db"].reading() as s:
+        draft = s.scalars(select(Draft)).one()
+        assert draft.state["answers"]["immediate_danger"] is False
