@@ -1,5 +1,6 @@
 """Every table the service owns, imported in one place so Alembic and the tests see the whole schema."""
 
+from bot.slack.store import SlackEvent
 from hub.staff import StaffAccount
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
 from intake.store.outbox import OutboxMessage
@@ -12,6 +13,7 @@ __all__ = [
     "OutboxMessage",
     "Referrer",
     "ReferrerNotice",
+    "SlackEvent",
     "StaffAccount",
     "SupportRequest",
 ]
