@@ -3,6 +3,7 @@
 from bot.slack.store import SlackEvent
 from hub.staff import StaffAccount
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
+from intake.store.follow_up import FollowUp
 from intake.store.outbox import OutboxMessage
 from intake.store.referrer_notice import ReferrerNotice
 
@@ -10,6 +11,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Draft",
+    "FollowUp",
     "OutboxMessage",
     "Referrer",
     "ReferrerNotice",
