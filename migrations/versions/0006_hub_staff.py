@@ -1,7 +1,7 @@
 """hub staff accounts: local and single sign-on hub users, with lockout counters
 
-Revision ID: 0005_hub_staff
-Revises: 0004_slack
+Revision ID: 0006_hub_staff
+Revises: 0005_follow_ups
 Create Date: 2026-11-23 18:30:27.850591
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 import intake.store.database
 
 
-revision: str = '0005_hub_staff'
-down_revision: str | None = '0004_slack'
+revision: str = '0006_hub_staff'
+down_revision: str | None = '0005_follow_ups'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
