@@ -424,3 +424,122 @@ def test_a_connector_failure_on_a_reply_loses_no_answer(
     with teams_app.extensions["db"].reading() as s:
         draft = s.scalars(select(Draft)).one()
         assert draft.state["answers"]["immediate_danger"] is False
+
+
+# -- after submission: the hub's channel and the referrer's outcome, through the outbox --------------------------------
+
+
+def submit_through_cards(client: FlaskClient, fake: BotFramework) -> dict[str, Any]:
+    card = invoke(client, fake, {"verb": "start"})
+    while step_of(card):
+        card = answer(client, fake, card)
+    return card
+
+
+def sweep(app: Flask, clock: Any) -> Any:
+    from hub.outbox_sweep import run_due
+
+    return run_due(app.extensions["db"], app.extensions["notifiers"], clock(), policy=app.extensions["outbox_policy"])
+
+
+def test_the_hub_channel_gets_an_anonymous_summary_with_claim_and_open(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, clock: Any
+) -> None:
+    submit_through_cards(teams, bot_framework)
+    report = sweep(teams_app, clock)
+    assert report.failed == 0 and report.retried == 0
+    posted = bot_framework.posted_to(HUB_CONVERSATION)
+    assert len(posted) == 1
+    message = posted[0]
+    assert message.service_path == "/uk/" and message.authorization.startswith("Bearer connector-token-")
+    card = message.activity["attachments"][0]["content"]
+    shown = json.dumps(message.activity)
+    with teams_app.extensions["db"].reading() as s:
+        request = s.scalars(select(SupportRequest)).one()
+        assert f"Reference: {request.reference}" in text_of(card)
+        assert f"Recommended level of need: {request.level}" in text_of(card)
+        assert request.decision["route_label"] in shown
+        request_id = request.id
+    for detail in ("Sam", "Testchild", "FY1", "2015", "hungry", "Alex", "example.org/"):
+        assert detail not in shown.replace("https://hub.example.org/", ""), f"{detail!r} must not reach the channel"
+    claim = next(a for a in card["actions"] if a["title"] == "Claim")
+    assert claim["type"] == "Action.Execute" and claim["data"]["request_id"] == request_id
+    assert claim["fallback"]["type"] == "Action.Submit"
+    link = next(a for a in card["actions"] if a["title"] == "Open in the hub")
+    assert link == {
+        "type": "Action.OpenUrl",
+        "title": "Open in the hub",
+        "url": f"https://hub.example.org/hub/requests/{request_id}",
+    }
+
+
+def enqueue_outcome(app: Flask, clock: Any) -> int:
+    """What the hub does when it records its decision: a referrer_outcome row to the referrer's own chat."""
+    from intake.store.outbox import enqueue
+
+    with app.extensions["db"].transaction() as s:
+        request = s.scalars(select(SupportRequest)).one()
+        request.hub_outcome = "early_help"
+        request.hub_level = 2
+        message = enqueue(
+            s,
+            channel=request.referrer.channel,
+            kind="referrer_outcome",
+            recipient=request.referrer.address,
+            payload={**request.summary(), "hub_outcome": "early help", "hub_level": 2},
+            now=clock(),
+            request_id=request.id,
+            dedupe_key=f"referrer_outcome:{request.id}",
+        )
+        return message.id
+
+
+def test_the_outcome_reaches_the_referrer_proactively(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, clock: Any
+) -> None:
+    submit_through_cards(teams, bot_framework)
+    sweep(teams_app, clock)
+    enqueue_outcome(teams_app, clock)
+    report = sweep(teams_app, clock)
+    assert report.sent == 1
+    posted = bot_framework.posted_to("a:personal-1")
+    assert len(posted) == 1
+    activity_sent = posted[0].activity
+    assert activity_sent["conversation"]["id"] == "a:personal-1"
+    assert activity_sent["conversation"]["tenantId"] == TENANT_ID
+    assert activity_sent["from"]["id"] == f"28:{APP_ID}"
+    text = text_of(activity_sent["attachments"][0]["content"])
+    assert "The hub has decided on your request" in text and "Outcome: early help" in text
+
+
+def test_a_connector_outage_loses_nothing_and_the_sweep_retries(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, clock: Any
+) -> None:
+    from intake.store.outbox import OutboxMessage
+
+    submit_through_cards(teams, bot_framework)
+    bot_framework.fail_next = 100  # Teams is down
+    first = sweep(teams_app, clock)
+    assert first.retried == 1 and bot_framework.posted == []
+    with teams_app.extensions["db"].reading() as s:
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "teams")).one()
+        assert row.status == "pending" and row.last_error and "503" in row.last_error
+        assert "Sam" not in row.last_error
+    assert sweep(teams_app, clock).claimed == 0, "not due again until the backoff has passed"
+    bot_framework.fail_next = 0  # Teams is back
+    clock.advance(minutes=5)
+    later = sweep(teams_app, clock)
+    assert later.sent == 1 and later.claimed == 1
+    assert len(bot_framework.posted_to(HUB_CONVERSATION)) == 1
+    with teams_app.extensions["db"].reading() as s:
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "teams")).one()
+        assert row.status == "sent" and row.attempts == 2 and row.external_id
+
+
+def test_a_conversation_teams_will_never_accept_fails_without_retrying(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, clock: Any
+) -> None:
+    submit_through_cards(teams, bot_framework)
+    bot_framework.fail_next, bot_framework.fail_status = 1, 403  # e.g. the bot was removed from the channel
+    report = sweep(teams_app, clock)
+    assert report.failed == 1 and report.retried == 0
