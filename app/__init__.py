@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import security
 from app.config import Settings, load_settings
 from app.retention_job import register_retention_job
+from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
 from hub import new_request
 from hub.notifier import Notifier
@@ -41,6 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     test_config = dict(test_config or {})
     clock: Callable[[], datetime] = test_config.pop("CLOCK", None) or (lambda: datetime.now(UTC))
     testing = bool(test_config.pop("TESTING", False))
+    # Tests run Slack's after-the-ack work inline, so they can assert on it without waiting.
+    slack_executor = test_config.pop("SLACK_LISTENER_EXECUTOR", None)
     settings = load_settings(overrides=test_config)
 
     app = Flask(__name__, instance_relative_config=True)
@@ -64,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webchat_blueprint)
     app.register_blueprint(hub_requests_blueprint)
+    register_slack(app, listener_executor=slack_executor)
     if settings.integer("PROXY_COUNT"):
         hops = settings.integer("PROXY_COUNT")
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

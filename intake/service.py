@@ -73,12 +73,11 @@ class IntakeService:
                 .limit(1)
             )
             if existing is not None:
-                reply = engine._step_reply(self.flow, existing.state, now.astimezone(LONDON).date())
                 return StepResult(
                     existing.id,
                     (
                         Reply(text="Welcome back. Your answers so far are saved; here is where you left off."),
-                        reply,
+                        engine.current_question(self.flow, existing.state, now),
                     ),
                 )
             turn = engine.start(self.flow, now, referrer.profile() if referrer else None)
@@ -103,10 +102,22 @@ class IntakeService:
                 raise DraftNotFound(draft_id)
             if draft.status == SUBMITTED:
                 request = s.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
-                return self._submitted_result(draft_id, request) if request else StepResult(draft_id, (), done=True)
+                if request is None:
+                    return StepResult(draft_id, (), done=True)
+                return self._submitted_result(draft_id, request, now)
             if draft.status != OPEN:
                 return StepResult(draft_id, (Reply(text="This conversation has finished."),), done=True)
-            return StepResult(draft_id, (engine._step_reply(self.flow, draft.state, now.astimezone(LONDON).date()),))
+            return StepResult(draft_id, (engine.current_question(self.flow, draft.state, now),))
+
+    def question(self, draft_id: str, now: datetime) -> Reply | None:
+        """The step the draft is waiting for (its question, resolved choices and hints), or None once finished."""
+        with self.db.reading() as s:
+            draft = s.get(Draft, draft_id)
+            if draft is None:
+                raise DraftNotFound(draft_id)
+            if draft.status != OPEN:
+                return None
+            return engine.current_question(self.flow, draft.state, now)
 
     def handle(self, draft_id: str, inbound: Inbound, now: datetime) -> StepResult:
         """One thing the person did. Safe to retry: a repeated submit returns the request made the first time."""
@@ -125,7 +136,7 @@ class IntakeService:
             if draft.status == SUBMITTED:
                 request = s.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
                 assert request is not None
-                return self._submitted_result(draft_id, request)
+                return self._submitted_result(draft_id, request, now)
             if draft.status != OPEN:
                 return StepResult(
                     draft_id,
@@ -146,8 +157,12 @@ class IntakeService:
                     detail={"draft_id": draft.id, "channel": draft.channel},
                 )
             if turn.action == SUBMIT:
-                request = self._submit(s, draft, now)
-                return self._submitted_result(draft_id, request)
+                submitted = self._submit(s, draft, now)
+                if isinstance(submitted, SupportRequest):
+                    return self._submitted_result(draft_id, submitted, now)
+                draft.state = submitted.state
+                draft.step = submitted.state.get("step")
+                return StepResult(draft_id, submitted.replies)
             if turn.action in (CANCELLED, CLOSED):
                 draft.status = DRAFT_CANCELLED if turn.action == CANCELLED else "closed"
                 if turn.action == CANCELLED:
@@ -186,9 +201,13 @@ class IntakeService:
 
     # -- submission ------------------------------------------------------------------------------------------------
 
-    def _submit(self, s: Session, draft: Draft, now: datetime) -> SupportRequest:
-        answers: dict[str, Any] = draft.state["answers"]
+    def _submit(self, s: Session, draft: Draft, now: datetime) -> SupportRequest | engine.Turn:
+        """Store the request, or, when the stored answers do not make a valid request, the turn that re-asks."""
         today = now.astimezone(LONDON).date()
+        answers, problems = engine.submission_problems(self.flow, draft.state, today)
+        if problems:
+            log.warning("draft %s failed validation at submission (%s)", draft.id, problems[0].key)
+            return engine.reask(self.flow, draft.state, problems[0], today)
         rules = self.flow.rules
         facts = facts_from_answers(answers, today)
         decision = evaluate(rules, facts)
@@ -202,6 +221,7 @@ class IntakeService:
             referring_agency=answers.get("referrer_agency"),
             referring_organisation=answers.get("referrer_organisation"),
             child_first_name=_known(answers.get("child_first_name")),
+            # The clean answers to the steps that applied: exactly what the person saw at review.
             child_last_name=_known(answers.get("child_last_name")),
             child_dob=_date(answers.get("child_dob")),
             child_due_date=_date(answers.get("child_due_date")),
@@ -241,19 +261,33 @@ class IntakeService:
         log.info("request %s submitted: level %s, route %s", request.reference, request.level, request.route)
         return request
 
-    def _submitted_result(self, draft_id: str, request: SupportRequest) -> StepResult:
+    def _submitted_result(self, draft_id: str, request: SupportRequest, now: datetime) -> StepResult:
         d = request.decision
         reasons = [r["text"] for r in d.get("reasons", [])]
+        by = (
+            f" The hub will decide what happens {deadline_words(request.decision_due_at, now)}."
+            if (request.decision_due_at)
+            else ""
+        )
+        urgent = ""
+        if d.get("phone_first"):
+            urgent = (
+                f"Because this may be a child protection concern, please also phone the hub now on "
+                f"{self.flow.hub_urgent_phone} (out of hours: the emergency duty team on "
+                f"{self.flow.emergency_duty_team_phone}).\n\n"
+            )
         text = (
             f"Thank you. Your request has been sent to the hub. Your reference is {request.reference}.\n\n"
-            f"Recommended level of need: {request.level} — {d.get('route_label', request.route)}.\n"
+            + urgent
+            + f"Recommended level of need: {request.level} ({d.get('route_label', request.route)}).\n"
             + ("Why:\n" + "\n".join(f"- {r}" for r in reasons) + "\n" if reasons else "")
             + f"\nWhat happens next: {d.get('next_steps', '')} {d.get('timescale', '')}".rstrip()
+            + by
             + "\n\nThe hub makes the decision; this is the bot's recommendation."
         )
         return StepResult(
             draft_id,
-            (Reply(text=text),),
+            (Reply(text=text, hints={"reference": request.reference, "level": request.level}),),
             done=True,
             request={
                 "reference": request.reference,
@@ -263,7 +297,9 @@ class IntakeService:
                 "reasons": reasons,
                 "next_steps": d.get("next_steps"),
                 "timescale": d.get("timescale"),
+                "phone_first": bool(d.get("phone_first")),
                 "decision_due_at": request.decision_due_at.isoformat() if request.decision_due_at else None,
+                "decision_due_text": deadline_words(request.decision_due_at, now) if request.decision_due_at else None,
             },
         )
 
@@ -293,6 +329,13 @@ class IntakeService:
     @staticmethod
     def _actor(draft: Draft) -> str:
         return f"referrer:{draft.referrer_id}" if draft.referrer_id else f"{draft.channel}:draft"
+
+
+def deadline_words(at: datetime, now: datetime) -> str:
+    """'by 10:00 on Wednesday 25 November' in Europe/London (the year too when it is not this year's)."""
+    local = at.astimezone(LONDON)
+    year = f" {local.year}" if local.year != now.astimezone(LONDON).year else ""
+    return f"by {local:%H:%M} on {local:%A} {local.day} {local:%B}{year}"
 
 
 def _known(value: Any) -> str | None:

@@ -395,7 +395,9 @@ class _Reader:
                 self.err(m.lines["source"], f"{where} refers to unknown source '{source}'")
             low, high = self.years(m, "min_age_years", where), self.years(m, "max_age_years", where)
             if low is not None and high is not None and low >= high:
-                self.err(m.lines["max_age_years"], f"{where}: max_age_years {high:g} is not above min_age_years {low:g}")
+                self.err(
+                    m.lines["max_age_years"], f"{where}: max_age_years {high:g} is not above min_age_years {low:g}"
+                )
             protection = self.flag(m, "child_protection", where)
             if protection and level is not None and level != 4:
                 self.err(m.lines["child_protection"], f"{where}: child_protection applies only at level 4")

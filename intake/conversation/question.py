@@ -1,8 +1,13 @@
-"""The questions as data: loaded from questions.yaml and checked once, so a typo fails at start-up, not mid-chat."""
+"""The questions as data: loaded from questions.yaml and checked once, so a typo fails at start-up, not mid-chat.
+
+A Question says what to ask, what input it takes and when it applies (`ask_if`); the engine decides the order
+and the validation package decides what a good answer is.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +17,7 @@ from intake.conversation.turn import Choice
 
 QUESTIONS_FILE = Path(__file__).with_name("questions.yaml")
 
+# kind -> the input an adapter draws (buttons, checkboxes, a date picker or a text box).
 KINDS = {
     "yes_no": "choice",
     "choice": "choice",
@@ -24,8 +30,14 @@ KINDS = {
     "postcode": "text",
     "number": "text",
     "date": "date",
+    "due_date": "date",
+    "confirm_profile": "choice",
     "review": "choice",
 }
+SECTIONS = ("safety", "about_you", "about_child", "concern", "consent", "review")
+# Values worked out from the answers that ask_if may test, besides the answers themselves.
+DERIVED = ("child_age", "has_profile")
+_OPERATORS = {"any_of", "not_in", "under", "at_least"}
 
 
 @dataclass(frozen=True)
@@ -33,32 +45,97 @@ class Question:
     id: str
     kind: str
     prompt: str
+    label: str = ""
     section: str = ""
     help: str | None = None
     choices: tuple[Choice, ...] = ()
     optional: bool = False
     min_length: int = 1
     max_length: int = 500
-    allow_future: bool = False
+    min_value: float | None = None
+    max_value: float | None = None
+    review: bool = True
     ask_if: dict[str, Any] = field(default_factory=dict)
+    # Set on the pages an `indicators` question expands into: which category, which page of how many.
+    category: str | None = None
+    page: int = 0
+    pages: int = 0
 
     @property
     def input(self) -> str:
         return KINDS[self.kind]
 
-    def applies(self, answers: dict[str, Any]) -> bool:
-        for key, wanted in self.ask_if.items():
-            have = answers.get(key)
-            if isinstance(wanted, list):
-                if have not in wanted:
-                    return False
-            elif have != wanted:
+    @property
+    def short(self) -> str:
+        return self.label or self.id.replace("_", " ").capitalize()
+
+    def applies(self, values: Mapping[str, Any]) -> bool:
+        """Whether this question is asked, given the answers so far plus the DERIVED values."""
+        return conditions_hold(self.ask_if, values)
+
+    def page_of(self, category: str, label: str, page: int, pages: int, choices: tuple[Choice, ...]) -> Question:
+        """One page of an indicators question: one category's signs, at most ten at a time."""
+        part = f" (part {page} of {pages})" if pages > 1 else ""
+        return replace(
+            self,
+            id=f"{self.id}:{category}:{page}",
+            label=f"{label}{part}",
+            prompt=f"{label}{part}. {self.prompt}",
+            choices=choices,
+            category=category,
+            page=page,
+            pages=pages,
+        )
+
+
+def conditions_hold(conditions: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    for key, wanted in conditions.items():
+        if key == "any":
+            if not any(conditions_hold(group, values) for group in wanted):
+                return False
+            continue
+        if key not in values:
+            return False
+        if not _holds(values[key], wanted):
+            return False
+    return True
+
+
+def _holds(have: Any, wanted: Any) -> bool:
+    if isinstance(wanted, list):
+        return have in wanted
+    if isinstance(wanted, dict):
+        for op, arg in wanted.items():
+            if op == "any_of" and not (isinstance(have, list) and set(have) & set(arg)):
+                return False
+            if op == "not_in" and (have is None or have in arg):
+                return False
+            if op == "under" and not (isinstance(have, int | float) and have < arg):
+                return False
+            if op == "at_least" and not (isinstance(have, int | float) and have >= arg):
                 return False
         return True
+    return have == wanted
 
 
 class QuestionFileError(ValueError):
     pass
+
+
+def _check_conditions(where: str, conditions: Any, seen: set[str]) -> None:
+    if not isinstance(conditions, dict):
+        raise QuestionFileError(f"{where}: ask_if must be a mapping")
+    for key, wanted in conditions.items():
+        if key == "any":
+            if not isinstance(wanted, list) or not wanted:
+                raise QuestionFileError(f"{where}: ask_if 'any' needs a list of condition groups")
+            for group in wanted:
+                _check_conditions(where, group, seen)
+            continue
+        if key not in seen and key not in DERIVED:
+            raise QuestionFileError(f"{where}: ask_if refers to {key!r}, which is not asked before it")
+        if isinstance(wanted, dict) and not set(wanted) <= _OPERATORS:
+            raise QuestionFileError(f"{where}: unknown ask_if operator in {sorted(wanted)}")
 
 
 def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
@@ -71,30 +148,44 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
         where = f"{path.name}: question {i + 1}"
         if not isinstance(item, dict) or "id" not in item or "kind" not in item or "prompt" not in item:
             raise QuestionFileError(f"{where}: needs id, kind and prompt")
+        where = f"{where} ({item['id']})"
         if item["kind"] not in KINDS:
-            raise QuestionFileError(f"{where} ({item['id']}): unknown kind {item['kind']!r}")
-        if item["id"] in seen:
-            raise QuestionFileError(f"{where}: duplicate id {item['id']!r}")
+            raise QuestionFileError(f"{where}: unknown kind {item['kind']!r}")
+        if item["id"] in seen or ":" in item["id"]:
+            raise QuestionFileError(f"{where}: duplicate or malformed id")
+        if item.get("section", "") not in SECTIONS:
+            raise QuestionFileError(f"{where}: section must be one of {', '.join(SECTIONS)}")
+        if item["kind"] in ("choice", "multi") and not item.get("choices"):
+            raise QuestionFileError(f"{where}: a {item['kind']} question needs choices")
+        _check_conditions(where, item.get("ask_if", {}), seen)
         seen.add(item["id"])
-        for key in item.get("ask_if", {}):
-            if key not in seen:
-                raise QuestionFileError(f"{where} ({item['id']}): ask_if refers to {key!r}, not asked before it")
         choices = tuple(Choice(str(c["value"]), str(c["label"])) for c in item.get("choices", ()))
         if item["kind"] == "yes_no":
             choices = (Choice("yes", "Yes"), Choice("no", "No"))
+        if item["kind"] == "confirm_profile":
+            choices = (Choice("yes", "Yes, these are right"), Choice("change", "No, change them"))
+        if item["kind"] == "review":
+            choices = (Choice("submit", "Submit"), Choice("cancel", "Cancel this request"))
         questions.append(
             Question(
                 id=item["id"],
                 kind=item["kind"],
                 prompt=item["prompt"],
-                section=item.get("section", ""),
+                label=item.get("label", ""),
+                section=item["section"],
                 help=item.get("help"),
                 choices=choices,
                 optional=bool(item.get("optional", False)),
                 min_length=int(item.get("min_length", 1)),
                 max_length=int(item.get("max_length", 500)),
-                allow_future=bool(item.get("allow_future", False)),
+                min_value=item.get("min"),
+                max_value=item.get("max"),
+                review=bool(item.get("review", True)),
                 ask_if=dict(item.get("ask_if", {})),
             )
         )
+    if not questions or questions[0].id != "immediate_danger":
+        raise QuestionFileError(f"{path.name}: the first question must be immediate_danger (safety first)")
+    if questions[-1].kind != "review":
+        raise QuestionFileError(f"{path.name}: the last question must be the review")
     return tuple(questions)

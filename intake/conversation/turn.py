@@ -20,15 +20,22 @@ class Choice:
 
 @dataclass(frozen=True)
 class Inbound:
-    """One thing a person did: typed text, picked one option, or picked several."""
+    """One thing a person did: typed text, picked one option, picked several, or pressed a command button.
+
+    `question_id`, when an adapter sends it (a Slack modal or Teams card answering one step), must name the step
+    the conversation is waiting for; a stale card's answer is never applied to a different question.
+    `command` is a button such as "back", "help", "cancel", "start again" or "change 3".
+    """
 
     text: str | None = None
     choice: str | None = None
     choices: tuple[str, ...] | None = None
+    question_id: str | None = None
+    command: str | None = None
 
     @property
     def is_empty(self) -> bool:
-        return self.text is None and self.choice is None and self.choices is None
+        return self.text is None and self.choice is None and self.choices is None and self.command is None
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,12 @@ def answer_until_review(
 ) -> dict[str, Any]:
     """Answer each question the bot asks from `answers` (by question id) until it asks for review."""
     data = first
-    for _ in range(40):
+    for _ in range(80):
         question = _question(data)
         qid = question.get("question_id")
         if qid == "review":
             return data
-        if qid == "indicators":
+        if qid.startswith("indicators:"):
             body = {"choices": [c["value"] for c in question["choices"][:pick_indicators]]}
         elif qid == "concern_categories" and qid not in answers:
             body = {"choices": [question["choices"][0]["value"]]}
@@ -51,15 +51,32 @@ TYPICAL = {
     "referrer_name": {"text": "Alex Example"},
     "referrer_role": {"text": "Designated safeguarding lead"},
     "referrer_agency": {"choice": "school"},
+    "referrer_organisation": {"text": "Example Primary School"},
+    "referrer_phone": {"text": "01632 960123"},
     "referrer_email": {"text": "alex@school.example.org"},
     "child_unborn": {"choice": "no"},
     "child_first_name": {"text": "Sam"},
     "child_last_name": {"text": "Testchild"},
     "child_dob": {"text": "14/03/2016"},
+    "child_gender": {"choice": "boy"},
+    "child_address": {"text": "1 Test Street, Blackpool"},
     "child_postcode": {"text": "fy11aa"},
+    "child_school": {"text": "Example Primary School"},
+    "child_language": {"text": "English"},
+    "interpreter_needed": {"choice": "no"},
+    "child_disability": {"choice": "no"},
+    "child_lives_with": {"choice": "one_parent"},
+    "parents_carers": {"text": "Jo Testparent (mother)"},
+    "household_others": {"text": "skip"},
+    "existing_support": {"choice": "none"},
+    "child_disclosed_harm": {"choice": "no"},
+    "allegation_against_professional": {"choice": "no"},
     "concern_details": {
         "text": "Synthetic test concern: arrived hungry three days this week and said there was no food at home."
     },
+    "concern_when": {"text": "Three times this week"},
+    "child_words": {"text": "skip"},
+    "spoken_to_parents": {"choice": "yes"},
     "consent": {"choice": "given"},
 }
 
@@ -91,6 +108,7 @@ def test_whole_conversation_reaches_a_stored_routed_request(client: FlaskClient,
         assert stored.decision["reasons"]
         assert stored.decision_due_at is not None and stored.decision_due_at > stored.received_at
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 1
+        assert stored.referring_organisation == "Example Primary School"
 
     # A retried submit (a double click, a lost response) returns the same request and stores nothing new.
     again = _send(client, conversation_id, {"choice": "submit"})
@@ -116,7 +134,7 @@ def test_bad_input_gets_a_message_and_the_question_again(client: FlaskClient) ->
     data = client.post("/chat/conversations").get_json()
     data = _send(client, data["conversation_id"], {"text": "perhaps"})
     assert data["replies"][0]["error"] is True
-    assert "Please choose one of" in data["replies"][0]["text"]
+    assert "Please answer Yes or No" in data["replies"][0]["text"]
     assert data["replies"][-1]["question_id"] == "immediate_danger"
 
 

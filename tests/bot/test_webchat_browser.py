@@ -37,6 +37,10 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
     answer_text("Class teacher")
     wait_for("kind of organisation")
     answer_choice("School or college")
+    wait_for("organisation or team")
+    answer_text("Example Primary School")
+    wait_for("phone number")
+    answer_text("01632 960123")
     wait_for("work email")
     answer_text("not an email")
     wait_for("does not look like an email")  # bad input: a message and the question again
@@ -52,7 +56,7 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
 
     # From here, answer whatever comes until the review, choosing the first option where there is a list.
     bot_lines = page.locator("#transcript li.bot")
-    for _ in range(30):
+    for _ in range(60):
         last = bot_lines.last.inner_text()
         if "check your answers" in last:
             break
