@@ -53,8 +53,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db = Database(settings.database_url)
-    rules = load_rules(settings.get("RULES_FILE") or None)
-    flow = Flow.build(rules, settings.get("HUB_URGENT_PHONE"), settings.get("EMERGENCY_DUTY_TEAM_PHONE"))
+    # Numbers set in the environment win over the rules file's, in the conversation and in decision texts alike.
+    contacts = {
+        key: value
+        for key, value in (
+            ("hub_urgent_phone", settings.get("HUB_URGENT_PHONE")),
+            ("emergency_duty_team_phone", settings.get("EMERGENCY_DUTY_TEAM_PHONE")),
+        )
+        if value
+    }
+    rules = load_rules(settings.get("RULES_FILE") or None, contacts=contacts or None)
+    flow = Flow.build(rules)
     intake = IntakeService(db=db, flow=flow)
 
     app.extensions["settings"] = settings
