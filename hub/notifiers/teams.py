@@ -11,9 +11,11 @@ import asyncio
 import base64
 import logging
 import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from authlib.integrations.requests_client import OAuth2Session
@@ -28,6 +30,7 @@ from intake.store.outbox import OutboxMessage
 from intake.working_day import LONDON
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "teams"
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
@@ -58,6 +61,16 @@ def certificate_credential(pem_file: str) -> tuple[str, str]:
     certificate = x509.load_pem_x509_certificate(pem)
     thumbprint = _base64url(certificate.fingerprint(hashes.SHA1()))  # noqa: S303 - x5t is defined as SHA-1
     return pem.decode(), thumbprint
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the SDK's async client from synchronous code, even where this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class TeamsConnector:
@@ -123,7 +136,7 @@ class TeamsConnector:
             **activity,
         }
         token = self.token()
-        return asyncio.run(self._post(str(service_url), str(conversation_id), Activity.model_validate(body), token))
+        return _run(self._post(str(service_url), str(conversation_id), Activity.model_validate(body), token))
 
     async def _post(self, service_url: str, conversation_id: str, activity: Activity, token: str) -> str | None:
         endpoint = service_url if service_url.endswith("/") else service_url + "/"

@@ -134,3 +134,15 @@ def test_delivery_returns_the_teams_activity_id(bot_framework: BotFramework) -> 
     receipt = notifier.deliver(message("still_being_considered", {"reference": "RFS-2026-000001"}, recipient))
     assert receipt.external_id and receipt.external_id.startswith("activity-")
     assert bot_framework.posted_to(ADDRESS_CONVERSATION)[0].activity["summary"].endswith("RFS-2026-000001")
+
+
+def test_delivery_works_from_a_thread_that_runs_an_event_loop(bot_framework: BotFramework) -> None:
+    import asyncio
+
+    notifier = TeamsNotifier(TeamsConnector(APP_ID, bot_framework.token_url, password="test-password"))
+    recipient = {"service_url": bot_framework.service_url, "conversation_id": ADDRESS_CONVERSATION}
+
+    async def inside_a_loop() -> object:
+        return notifier.deliver(message("referrer_outcome", {"reference": "RFS-2026-000002"}, recipient))
+
+    assert asyncio.run(inside_a_loop()).external_id
