@@ -76,6 +76,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_RETRY_BASE_SECONDS", "60", "First retry delay; doubles after each failure, capped at an hour"),
     Setting("SWEEP_STUCK_MINUTES", "10", "A message or follow-up left running this long (a crash) is retried"),
     Setting("CLOCK_MISFIRE_GRACE_MINUTES", "5", "How late the clock may still run a job it missed"),
+    Setting("EARLY_HELP_REVIEW_WEEKS", "", "Weeks after an early-help decision to check in on the first review"),
+    Setting("DRAFT_REMINDER_WORKING_DAYS", "1", "Working days a draft may sit unfinished before a reminder"),
+    Setting("DRAFT_RETENTION_DAYS", "30", "Days after which an unfinished draft and its answers are deleted"),
     Setting(
         "CHILD_POPULATION",
         "",
@@ -116,6 +119,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SLACK_API_URL", "", "Base URL of Slack's Web API, ending in /; https://slack.com/api/ when empty"),
     Setting("SLACK_HUB_CHANNEL", "", "Hub channel id for new requests (TEAM:CHANNEL with several workspaces)"),
     Setting("SLACK_COMMAND", "/request-support", "Slash command that opens the intake form"),
+    Setting("OIDC_ISSUER", "", "Hub single sign-on: the OpenID Connect issuer URL (discovery at /.well-known/...)"),
+    Setting("OIDC_CLIENT_ID", "", "Hub single sign-on: the client (application) id registered with the provider"),
+    Setting("OIDC_CLIENT_SECRET", "", "Hub single sign-on: the client secret", secret=True),
+    Setting("OIDC_ROLES_CLAIM", "roles", "Hub single sign-on: the id_token claim listing hub roles"),
+    Setting("HUB_IDLE_TIMEOUT_MINUTES", "30", "Hub sessions end after this many minutes without a request"),
 )
 
 

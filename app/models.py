@@ -1,7 +1,9 @@
 """Every table the service owns, imported in one place so Alembic and the tests see the whole schema."""
 
 from bot.slack.store import SlackEvent
+from hub.staff import StaffAccount
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
+from intake.store.follow_up import FollowUp
 from intake.store.outbox import OutboxMessage
 from intake.store.referrer_notice import ReferrerNotice
 
@@ -9,9 +11,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Draft",
+    "FollowUp",
     "OutboxMessage",
     "Referrer",
     "ReferrerNotice",
     "SlackEvent",
+    "StaffAccount",
     "SupportRequest",
 ]
