@@ -25,7 +25,7 @@ from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
 from hub.notifiers.webchat import WebchatNotifier
 from hub.outbox_sweep import RetryPolicy
-from hub.request_list import blueprint as hub_requests_blueprint
+from hub.web import init_hub
 from intake.conversation.engine import Flow
 from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
@@ -76,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_outbox(app, settings, db, intake, clock, rules)
 
     app.register_blueprint(webchat_blueprint)
-    app.register_blueprint(hub_requests_blueprint)
+    init_hub(app)
     register_slack(app, listener_executor=slack_executor)
     if settings.integer("PROXY_COUNT"):
         hops = settings.integer("PROXY_COUNT")
@@ -87,6 +87,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.view_functions[endpoint] = limiter.limit(security.chat_limit(settings))(app.view_functions[endpoint])
     if settings.get("TEAMS_APP_ID"):
         _register_teams(app, settings, intake, clock)
+    # Password guessing is slowed per address here and per account by the lockout (hub.staff).
+    app.view_functions["hub_sign_in.sign_in"] = limiter.limit(security.sign_in_limit(settings), methods=["POST"])(
+        app.view_functions["hub_sign_in.sign_in"]
+    )
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)
@@ -143,7 +147,8 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
     """Teams is on when TEAMS_APP_ID is set: the /api/messages endpoint and the connector for sending into Teams."""
     from bot.teams import TeamsBot, TokenValidator
     from bot.teams import blueprint as teams_blueprint
-    from hub.notifiers.teams import TeamsConnector, default_token_url, hub_address
+    from hub.new_request import HubDestination
+    from hub.notifiers.teams import TeamsConnector, TeamsNotifier, default_token_url, hub_address
 
     app_id = settings.get("TEAMS_APP_ID")
     tenant = settings.get("TEAMS_TENANT_ID")
@@ -159,6 +164,9 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
         if hub is None:
             raise ValueError("TEAMS_HUB_CONVERSATION must look like <serviceUrl>v3/conversations/<conversation id>")
     app.extensions["teams_connector"] = connector
+    app.extensions["notifiers"]["teams"] = TeamsNotifier(connector, settings.public_url)
+    if hub is not None:
+        app.extensions["hub_destinations"].append(HubDestination("teams", hub))
     app.extensions["teams_hub"] = hub
     app.extensions["teams_validator"] = TokenValidator(app_id, settings.get("TEAMS_OPENID_METADATA_URL"))
     app.extensions["teams"] = TeamsBot(
