@@ -125,15 +125,33 @@ ANSWERS = {
     "referrer_name": "Alex Testreferrer",
     "referrer_role": "Class teacher",
     "referrer_agency": "school",
+    "referrer_organisation": "Example Primary School",
+    "referrer_phone": "01632 960123",
     "referrer_email": "alex.testreferrer@example.org",
     "child_first_name": "Sam",
     "child_last_name": "Testchild",
     "child_dob": "2015-03-14",
+    "child_gender": "boy",
+    "child_address": "1 Test Street, Blackpool",
     "child_postcode": "FY1 1AA",
+    "child_school": "Example Primary School",
+    "child_language": "English",
+    "child_lives_with": "one_parent",
+    "parents_carers": "Jo Testparent (mother)",
+    "household_others": "skip",
+    "existing_support": "none",
     "concern_details": "Sam has come to school hungry most days this half term and said there is no food at home.",
+    "concern_when": "Most days this half term",
+    "child_words": "skip",
     "consent": "given",
 }
-BUTTONS = {"immediate_danger": "No", "child_unborn": "No", "review": "Submit"}
+BUTTONS = {
+    "immediate_danger": "No",
+    "child_unborn": "No",
+    "review": "Submit",
+    "spoken_to_parents": "Yes",
+    "consent": "Yes, they agree",
+}
 
 
 def answer(client: FlaskClient, fake: BotFramework, card: dict[str, Any], **kw: Any) -> dict[str, Any]:
@@ -142,8 +160,11 @@ def answer(client: FlaskClient, fake: BotFramework, card: dict[str, Any], **kw: 
     assert step, text_of(card)
     if step in BUTTONS:
         return invoke(client, fake, action_data(card, BUTTONS[step]), **kw)
+    titles = [a["title"] for a in card.get("actions", [])]
+    if "Continue" not in titles:  # a question answered by its buttons: the other yes/no questions
+        return invoke(client, fake, action_data(card, "No"), **kw)
     data = action_data(card, "Continue")
-    if step in ("concern_categories", "indicators"):
+    if step in ("concern_categories", "indicators") or step.startswith("indicators:"):
         data["answer"] = choice_set(card)["choices"][0]["value"]
     else:
         data["answer"] = ANSWERS[step]
@@ -167,7 +188,7 @@ def test_card_walk_through_stores_a_request_and_shows_the_outcome(
     seen = []
     while step_of(card):
         seen.append(step_of(card))
-        assert len(seen) < 30
+        assert len(seen) < 60
         card = answer(teams, bot_framework, card)
     assert seen[0] == "immediate_danger" and seen[-1] == "review"
     assert "concern_categories" in seen and "child_dob" in seen

@@ -56,7 +56,7 @@ def test_weeks_and_months_follow_london_time(database_url: str) -> None:
 
 def test_by_agency_organisation_and_route(session: Session) -> None:
     agencies = figures.requests_by_agency(session, PERIOD)
-    assert [(c.key, c.requests) for c in agencies] == [("school", 3), ("police", 2), ("health", 1)]
+    assert [(c.key, c.requests) for c in agencies] == [("school", 3), ("police", 2), ("health_visiting", 1)]
     organisations = figures.requests_by_organisation(session, PERIOD)
     assert [(c.key, c.requests) for c in organisations] == [
         ("Testhill Primary", 2),
