@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import security
 from app.config import Settings, load_settings
 from app.retention_job import register_retention_job
+from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
 from hub import new_request
 from hub.notifier import Notifier
@@ -41,6 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     test_config = dict(test_config or {})
     clock: Callable[[], datetime] = test_config.pop("CLOCK", None) or (lambda: datetime.now(UTC))
     testing = bool(test_config.pop("TESTING", False))
+    # Tests run Slack's after-the-ack work inline, so they can assert on it without waiting.
+    slack_executor = test_config.pop("SLACK_LISTENER_EXECUTOR", None)
     settings = load_settings(overrides=test_config)
 
     app = Flask(__name__, instance_relative_config=True)
@@ -50,8 +53,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db = Database(settings.database_url)
-    rules = load_rules(settings.get("RULES_FILE") or None)
-    flow = Flow.build(rules, settings.get("HUB_URGENT_PHONE"), settings.get("EMERGENCY_DUTY_TEAM_PHONE"))
+    # Numbers set in the environment win over the rules file's, in the conversation and in decision texts alike.
+    contacts = {
+        key: value
+        for key, value in (
+            ("hub_urgent_phone", settings.get("HUB_URGENT_PHONE")),
+            ("emergency_duty_team_phone", settings.get("EMERGENCY_DUTY_TEAM_PHONE")),
+        )
+        if value
+    }
+    rules = load_rules(settings.get("RULES_FILE") or None, contacts=contacts or None)
+    flow = Flow.build(rules)
     intake = IntakeService(db=db, flow=flow)
 
     app.extensions["settings"] = settings
@@ -64,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webchat_blueprint)
     app.register_blueprint(hub_requests_blueprint)
+    register_slack(app, listener_executor=slack_executor)
     if settings.integer("PROXY_COUNT"):
         hops = settings.integer("PROXY_COUNT")
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -109,6 +109,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Where hub notifications go: <serviceUrl>v3/conversations/<conversation id> of the hub's channel or chat "
         "(the bot tells you the value when @mentioned there)",
     ),
+    Setting("SLACK_SIGNING_SECRET", "", "Slack app's signing secret; Slack is off when empty", secret=True),
+    Setting("SLACK_BOT_TOKEN", "", "Bot token for a single workspace (xoxb-...)", secret=True),
+    Setting("SLACK_CLIENT_ID", "", "Slack app's client id, to install into several workspaces via /slack/install"),
+    Setting("SLACK_CLIENT_SECRET", "", "Slack app's client secret (with SLACK_CLIENT_ID)", secret=True),
+    Setting("SLACK_API_URL", "", "Base URL of Slack's Web API, ending in /; https://slack.com/api/ when empty"),
+    Setting("SLACK_HUB_CHANNEL", "", "Hub channel id for new requests (TEAM:CHANNEL with several workspaces)"),
+    Setting("SLACK_COMMAND", "/request-support", "Slash command that opens the intake form"),
 )
 
 

@@ -1,7 +1,17 @@
 """Every table the service owns, imported in one place so Alembic and the tests see the whole schema."""
 
+from bot.slack.store import SlackEvent
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
 from intake.store.outbox import OutboxMessage
 from intake.store.referrer_notice import ReferrerNotice
 
-__all__ = ["AuditEvent", "Base", "Draft", "OutboxMessage", "Referrer", "ReferrerNotice", "SupportRequest"]
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Draft",
+    "OutboxMessage",
+    "Referrer",
+    "ReferrerNotice",
+    "SlackEvent",
+    "SupportRequest",
+]

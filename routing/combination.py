@@ -1,7 +1,8 @@
 """Combination rules: how several indicators, the child's age and a few yes/no facts lift a level.
 
-Place in the flow: after the highest indicator level is known, the engine applies these rules in file order. They
-are data (ids, thresholds) so a council can tune them and replay old requests to see what a change would do.
+Place in the flow: after the highest indicator level is known, the engine applies these rules in file order.
+They are data (ids, thresholds) so a council can tune them and replay old requests to see what a change would
+do.
 
 Kinds:
   cumulative     `min_count`+ indicators at `level` across `min_domains`+ domains -> `raises_to`

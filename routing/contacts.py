@@ -1,7 +1,8 @@
 """Who to phone and when the hub is open: contact details a decision's next steps quote.
 
-Place in the flow: rendered into route texts when the rules load. The numbers in the shipped file are fictional
-(Ofcom's drama range); the app passes the real ones from its environment to load_rules(contacts=...).
+Place in the flow: rendered into route texts when the rules load. The numbers in the shipped file are
+fictional (Ofcom's drama range); the app passes the real ones from its environment to
+load_rules(contacts=...).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Contacts:
     hub_hours: Mapping[int, tuple[str, str]] = field(default_factory=dict)
 
     def hours_text(self) -> str:
-        """Opening hours in words, grouping days with the same hours: 'Monday to Thursday 09:00-17:00; ...'."""
+        """Opening hours in words, neighbouring days with equal hours grouped ('Monday to Thursday ...')."""
         groups: list[tuple[int, int, tuple[str, str]]] = []
         for day in sorted(self.hub_hours):
             hours = self.hub_hours[day]

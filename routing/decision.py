@@ -1,7 +1,7 @@
 """Decision: the engine's answer for one request, with the reasons that explain it.
 
-Place in the flow: routing -> **decision** -> the store keeps decision.to_dict() (with rules_version, so anyone can
-see which rules made it) -> the bot shows next_steps to the referrer and the hub shows the reasons.
+Place in the flow: routing -> **decision** -> the store keeps decision.to_dict() (with rules_version, so
+anyone can see which rules made it) -> the bot shows next_steps to the referrer and the hub shows the reasons.
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ class Reason:
     rule_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "text": self.text, "indicator_id": self.indicator_id, "rule_id": self.rule_id}
+        return {
+            "code": self.code,
+            "text": self.text,
+            "indicator_id": self.indicator_id,
+            "rule_id": self.rule_id,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Reason:

@@ -2,8 +2,8 @@
 
 Place in the flow: chat -> intake -> **evaluate()** -> store -> hub. Order of work, following the primer's
 precedence: indicators give a level (highest wins); combination rules lift it; special routes (999, LADO, FGM,
-private fostering) then choose the route without ever dropping a child-protection signal; consent guidance last.
-Invariant: any level-4 indicator or child-protection rule gives level 4, whatever else is true.
+private fostering) then choose the route without ever dropping a child-protection signal; consent guidance
+last. Invariant: any level-4 indicator or child-protection rule gives level 4, whatever else is true.
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ def _choose_route(rules: RuleSet, facts: Facts, work: _Working) -> str:
     level_route = rules.child_protection_route if work.protection else rules.level_routes[work.level]
     if facts.existing_social_worker:
         # An open case already has a statutory plan: new information goes to the allocated worker through the
-        # hub rather than starting early help beside it. Child protection still takes the CP route, phone first.
+        # hub rather than starting early help beside it. Child protection still takes the CP route, phone
+        # first.
         if level_route != rules.child_protection_route:
             level_route = rules.allocated_worker_route
         info = rules.routes[rules.allocated_worker_route]

@@ -1,7 +1,8 @@
 """Facts: what the intake learned about one child, reduced to what the threshold rules need.
 
-Place in the flow: chat -> intake builds Facts -> **routing** evaluates them -> the store keeps facts.to_dict()
-beside the decision, so a later rules file can replay the same facts (see replay.py). No names, no free text.
+Place in the flow: chat -> intake builds Facts -> **routing** evaluates them -> the store keeps
+facts.to_dict() beside the decision, so a later rules file can replay the same facts (see replay.py). No
+names, no free text.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 CONSENT_STATES: tuple[str, ...] = ("given", "refused", "not_sought_risk", "not_asked")
-REFERRER_ROLES: tuple[str, ...] = ("teacher", "health", "social_care", "police", "early_years", "other", "unknown")
+REFERRER_ROLES: tuple[str, ...] = (
+    "teacher",
+    "health",
+    "social_care",
+    "police",
+    "early_years",
+    "other",
+    "unknown",
+)
 # Care leavers and AWAKEN's work reach 24; anything older is a typing slip, not a child.
 MAX_AGE_YEARS = 25.0
 
@@ -29,10 +38,11 @@ class Facts:
     private_fostering: bool = False
     existing_social_worker: bool = False
     early_help_plan_not_working: bool = False
-    # Not yet rolling, crawling, cruising or walking, or immobile through disability: bruising protocols apply to
-    # these children whatever their age.
+    # Not yet rolling, crawling, cruising or walking, or immobile through disability: bruising protocols apply
+    # to these children whatever their age.
     non_mobile: bool = False
-    # A child telling someone they are being harmed goes straight to child protection (primer §3 precedence 5).
+    # A child telling someone they are being harmed goes straight to child protection (primer §3 precedence
+    # 5).
     child_disclosed_harm: bool = False
     # The FGM reporting duty is personal to teachers and health and social care professionals, not to police.
     referrer_role: str = "unknown"
@@ -47,7 +57,7 @@ class Facts:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Facts:
-        """Build Facts from JSON-shaped data; unknown keys and wrong types raise ValueError naming the field."""
+        """Build Facts from JSON data; unknown keys or wrong types raise ValueError naming the field."""
         if not isinstance(data, Mapping):
             raise ValueError(f"facts must be a JSON object, not {type(data).__name__}")
         known = {f.name: f for f in fields(cls)}

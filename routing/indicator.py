@@ -26,11 +26,13 @@ class Indicator:
     level: int
     text: str
     categories: tuple[str, ...]
-    # Inclusive lower bound, exclusive upper bound: max_age_years 13 reads "under 13", as the documents say it.
+    # Inclusive lower bound, exclusive upper bound: max_age_years 13 reads "under 13", as the documents say
+    # it.
     min_age_years: float | None = None
     max_age_years: float | None = None
     pre_birth: bool = False
-    # Only meaningful at level 4: reasonable cause to suspect significant harm (s47) rather than child in need (s17).
+    # Only meaningful at level 4: reasonable cause to suspect significant harm (s47) rather than child in need
+    # (s17).
     child_protection: bool = False
     source: str = ""
 

@@ -1,8 +1,9 @@
 """Levels of need and the Assessment Framework domains that every threshold document shares.
 
 Place in the flow: chat -> intake -> **routing decision** -> store. The intake asks about indicators; each
-indicator sits at one of these four levels and in one of these three domains. The names of the levels come from
-the council's rules file (pan-Lancashire: Universal, Universal Plus, Intensive, Specialist); the numbers do not.
+indicator sits at one of these four levels and in one of these three domains. The names of the levels come
+from the council's rules file (pan-Lancashire: Universal, Universal Plus, Intensive, Specialist); the numbers
+do not.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 LEVELS: tuple[int, ...] = (1, 2, 3, 4)
 SPECIALIST = 4
 
-# The three Assessment Framework domains are national (Working Together), so they are fixed here; each council's
-# file still names their sub-domains.
+# The three Assessment Framework domains are national (Working Together), so they are fixed here; each
+# council's file still names their sub-domains.
 DOMAINS: tuple[str, ...] = ("child_development", "parenting_capacity", "family_environment")
 
 

@@ -1,8 +1,8 @@
 """Replay: what would a new rules file have decided for requests already made?
 
-Place in the flow: off to the side of chat -> intake -> routing -> store. `flask rules replay` reads stored facts
-from the store and calls compare(), so a council sees how many decisions a threshold change would move before
-it goes live. Pure: the caller supplies the items.
+Place in the flow: off to the side of chat -> intake -> routing -> store. `flask rules replay` reads stored
+facts from the store and calls compare(), so a council sees how many decisions a threshold change would move
+before it goes live. Pure: the caller supplies the items.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ class ReplayReport:
     level_changed: int = 0
     route_changed: int = 0
     changed: int = 0
-    # Level moves as "2->3": count, so a council sees at a glance whether a change raises or lowers thresholds.
+    # Level moves as "2->3": count, so a council sees at a glance whether a change raises or lowers
+    # thresholds.
     level_moves: Mapping[str, int] = field(default_factory=dict)
     examples: tuple[ReplayChange, ...] = ()
     # Stored facts the current Facts type rejects (e.g. written by an older intake): reference -> why.

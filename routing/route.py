@@ -1,7 +1,7 @@
 """Routes: where a concern goes once its level is known, and what the referrer is told to do next.
 
-Place in the flow: the engine picks one route per decision; the store keeps its id and the hub shows its label.
-Route texts live in the council's rules file so a council can reword them without a code change.
+Place in the flow: the engine picks one route per decision; the store keeps its id and the hub shows its
+label. Route texts live in the council's rules file so a council can reword them without a code change.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""Reading a council's rules file: YAML in, a checked RuleSet out, or RulesError naming file:line for every fault.
+"""Reading a council's rules file: YAML in, a checked RuleSet out, or RulesError naming file:line for every
+fault.
 
-Place in the flow: runs once at start-up (and in `flask rules check`); the engine never sees an unchecked file.
-The YAML loader keeps each node's line so a council officer editing the file is told exactly where to look.
+Place in the flow: runs once at start-up (and in `flask rules check`); the engine never sees an unchecked
+file. The YAML loader keeps each node's line so a council officer editing the file is told exactly where to
+look.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str | int):
-            loader.faults.append((line, f"keys must be words or numbers, not {type(key).__name__}"))
+            loader.faults.append((line, "keys must be words or numbers, not a list or mapping"))
             continue
         if key in out:
             loader.faults.append((line, f"duplicate key {key!r} (first at line {out.lines[key]})"))
@@ -120,7 +122,8 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 
 class _Reader:
-    """Checks one file, collecting every error before giving up, and builds the RuleSet when there are none."""
+    """Checks one file, collecting every error before giving up, and builds the RuleSet when there are
+    none."""
 
     def __init__(self, name: str, source_path: str) -> None:
         self.name = name
@@ -212,16 +215,14 @@ class _Reader:
     # Sections, in dependency order.
 
     def read(self, data: bytes, contact_overrides: Mapping[str, str]) -> RuleSet:
-        loader = _Loader(data)
         try:
+            loader = _Loader(data)  # the reader rejects control characters here, before parsing starts
             doc = loader.get_single_data()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             raise RulesError([f"{self.name}:{mark.line + 1}: not valid YAML: {exc.problem}"]) from exc
         except yaml.YAMLError as exc:
             raise RulesError([f"{self.name}:1: not valid YAML: {exc}"]) from exc
-        finally:
-            loader.dispose()
         for line, message in loader.faults:
             self.err(line, message)
         if not isinstance(doc, _Map):
@@ -326,7 +327,10 @@ class _Reader:
                 self.err(m.lines[key], f"level {key} must be a mapping with name and summary")
             else:
                 self.keys(body, f"level {key}", {"name", "summary"})
-                name, summary = self.text(body, "name", f"level {key}"), self.text(body, "summary", f"level {key}")
+                name, summary = (
+                    self.text(body, "name", f"level {key}"),
+                    self.text(body, "summary", f"level {key}"),
+                )
                 out[key] = LevelInfo(key, name or "", summary or "")
         return out
 
@@ -375,7 +379,11 @@ class _Reader:
         return out
 
     def read_indicators(
-        self, doc: _Map, sources: Mapping[str, str], domains: Mapping[str, Domain], categories: Mapping[str, Category]
+        self,
+        doc: _Map,
+        sources: Mapping[str, str],
+        domains: Mapping[str, Domain],
+        categories: Mapping[str, Category],
     ) -> dict[str, Indicator]:
         out = {}
         required = {"id", "level", "domain", "subdomain", "categories", "text", "source"}
@@ -395,7 +403,10 @@ class _Reader:
                 self.err(m.lines["source"], f"{where} refers to unknown source '{source}'")
             low, high = self.years(m, "min_age_years", where), self.years(m, "max_age_years", where)
             if low is not None and high is not None and low >= high:
-                self.err(m.lines["max_age_years"], f"{where}: max_age_years {high:g} is not above min_age_years {low:g}")
+                self.err(
+                    m.lines["max_age_years"],
+                    f"{where}: max_age_years {high:g} is not above min_age_years {low:g}",
+                )
             protection = self.flag(m, "child_protection", where)
             if protection and level is not None and level != 4:
                 self.err(m.lines["child_protection"], f"{where}: child_protection applies only at level 4")

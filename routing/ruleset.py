@@ -1,7 +1,8 @@
 """RuleSet: one council's threshold rules, loaded and checked, ready for the engine.
 
 Place in the flow: load_rules() builds it from the council's YAML once; the intake asks indicators_for() which
-questions to show; evaluate() reads it to make decisions. Immutable in practice, so it can be cached and shared.
+questions to show; evaluate() reads it to make decisions. Immutable in practice, so it can be cached and
+shared.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Special routes: situations that are checked before any level, because the law or local procedure says who
-must be told and how fast (999, the LADO, the police for known FGM, private fostering notification).
+"""Special routes: situations checked before any level, because the law or local procedure says who must be
+told and how fast (999, the LADO, the police for known FGM, private fostering notification).
 
-Place in the flow: the engine looks at these first; a special route decides `route`, while the indicators still
-decide whether the hub must also be contacted (the child-protection signal is never dropped).
+Place in the flow: the engine looks at these first; a special route decides `route`, while the indicators
+still decide whether the hub must also be contacted (the child-protection signal is never dropped).
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ class SpecialRoute:
     text: str
     # The situation itself suggests significant harm (immediate danger, known FGM): level 4 and the CP route.
     child_protection: bool = False
-    # Only for children under this age (FGM duty and private fostering end at 18); unborn children never qualify.
+    # Only for children under this age (FGM duty and private fostering end at 18); unborn children never
+    # qualify.
     under_age_years: float | None = None
     not_applicable_text: str = ""
-    # Referrer roles the duty falls on; others are told why the route does not apply to them. Empty = everyone.
+    # Referrer roles the duty falls on; others are told why the route does not apply to them. Empty =
+    # everyone.
     roles: tuple[str, ...] = ()
     other_roles_text: str = ""

@@ -1,6 +1,7 @@
 """Statutory and local timescales (Working Together 2023 and the council's own), in working days or weeks.
 
-Place in the flow: quoted in route texts here; the hub's clock uses the same numbers to set follow-up due dates.
+Place in the flow: quoted in route texts here; the hub's clock uses the same numbers to set follow-up due
+dates.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`flask rules ...` and `flask route`: operator commands around the threshold rules.
 
-Place in the flow: beside chat -> intake -> routing -> store. `check` validates a council's rules file before it
-goes live, `indicators` lists the catalogue, `route` runs the engine on one facts document (JSON on stdin), and
-`replay` (added once the store exists) shows what a new rules file would change for requests already made.
+Place in the flow: beside chat -> intake -> routing -> store. `check` validates a council's rules file before
+it goes live, `indicators` lists the catalogue, `route` runs the engine on one facts document (JSON on stdin),
+and `replay` shows what a new rules file would change for the requests already stored.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
 from routing import Facts, RulesError, RuleSet, evaluate, load_rules
+from routing.replay import MAX_EXAMPLES, compare
 
 _RULES_OPTION = click.option(
     "--rules",
@@ -68,7 +71,7 @@ def indicators_command(as_json: bool, rules_file: Path | None) -> None:
 @_RULES_OPTION
 def route_command(rules_file: Path | None) -> None:
     """Read a facts document (JSON) on stdin and print the routing decision as JSON."""
-    raw = click.get_text_stream("stdin").read()
+    raw = sys.stdin.read()
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -84,3 +87,45 @@ def route_command(rules_file: Path | None) -> None:
 
 
 rules_group.add_command(route_command)
+
+
+@rules_group.command("replay")
+@click.option(
+    "--rules",
+    "rules_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The new rules file to compare with the rules the service runs now.",
+)
+@click.option("--examples", default=MAX_EXAMPLES, show_default=True, help="How many changed requests to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_appcontext
+def replay_command(rules_file: Path, examples: int, as_json: bool) -> None:
+    """Re-decide every stored request with a new rules file and report what would change."""
+    from sqlalchemy import select
+
+    from intake.store import SupportRequest
+
+    new_rules = _load_or_exit(rules_file)
+    old_rules: RuleSet = current_app.extensions["rules"]
+    db = current_app.extensions["db"]
+    # Only reference and facts are read: no child-identifying columns leave the database for this.
+    query = (
+        select(SupportRequest.reference, SupportRequest.facts)
+        .where(SupportRequest.reference.is_not(None))
+        .order_by(SupportRequest.id)
+    )
+    with db.reading() as session:
+        items = ((reference, facts) for reference, facts in session.execute(query))
+        report = compare(old_rules, new_rules, items, max_examples=examples)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    click.echo(f"Replayed {report.total} stored requests: {report.old_version} -> {report.new_version}")
+    click.echo(f"{report.changed} would change ({report.level_changed} level, {report.route_changed} route)")
+    for move, count in report.level_moves.items():
+        click.echo(f"  level {move}: {count}")
+    for e in report.examples:
+        click.echo(f"  {e.reference}: level {e.old_level} {e.old_route} -> level {e.new_level} {e.new_route}")
+    if report.invalid:
+        click.echo(f"{len(report.invalid)} stored facts could not be read: {', '.join(sorted(report.invalid))}")

@@ -28,3 +28,23 @@ def test_every_setting_is_documented_in_readme_and_env_example() -> None:
     for s in SETTINGS:
         assert f"`{s.env}`" in readme, f"{s.env} missing from the README's configuration table"
         assert f"{s.env}=" in example, f"{s.env} missing from .env.example"
+
+
+def test_phone_numbers_from_the_environment_reach_the_conversation_and_the_decisions(database_url: str) -> None:
+    from app import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "s",
+            "TESTING": True,
+            "HUB_URGENT_PHONE": "01632 960999",
+            "EMERGENCY_DUTY_TEAM_PHONE": "01632 960888",
+        }
+    )
+    rules = app.extensions["rules"]
+    assert rules.contacts.hub_urgent_phone == "01632 960999"
+    assert rules.contacts.emergency_duty_team_phone == "01632 960888"
+    assert app.extensions["intake"].flow.hub_urgent_phone == "01632 960999"
+    assert "01632 960999" in rules.routes["emergency"].next_steps + rules.routes["emergency"].timescale
+    app.extensions["db"].dispose()

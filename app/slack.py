@@ -1,0 +1,93 @@
+"""Wiring Slack into the app when it is configured: the bolt App and its routes.
+
+With no Slack settings nothing is registered and the service runs without Slack. One workspace needs
+SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN; several need SLACK_SIGNING_SECRET + SLACK_CLIENT_ID + SLACK_CLIENT_SECRET,
+with installations kept in our database (tables made by Alembic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+from flask import Flask
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+from app.config import Settings
+from bot.slack import SlackConfig, create_bolt_app, slack_blueprint
+from bot.slack.store import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+from bot.slack.submission import remember_address
+from intake.service import IntakeService
+
+TokenLookup = Callable[[str | None, str | None], str | None]
+
+
+def slack_config(settings: Settings) -> SlackConfig | None:
+    secret = settings.get("SLACK_SIGNING_SECRET")
+    token = settings.get("SLACK_BOT_TOKEN")
+    client_id, client_secret = settings.get("SLACK_CLIENT_ID"), settings.get("SLACK_CLIENT_SECRET")
+    if not secret or not (token or (client_id and client_secret)):
+        return None
+    api_url = settings.get("SLACK_API_URL") or None
+    if api_url and not api_url.endswith("/"):
+        api_url += "/"  # slack_sdk joins method names onto it
+    return SlackConfig(
+        signing_secret=secret,
+        api_url=api_url,
+        command=settings.get("SLACK_COMMAND") or "/request-support",
+        hub_channel=settings.get("SLACK_HUB_CHANNEL") or None,
+        public_url=settings.public_url,
+        client_id=None if token else client_id,
+        client_secret=None if token else client_secret,
+    )
+
+
+def register_slack(app: Flask, listener_executor: Executor | None = None) -> None:
+    settings: Settings = app.extensions["settings"]
+    config = slack_config(settings)
+    if config is None:
+        if any(settings.get(n) for n in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_CLIENT_ID")):
+            app.logger.warning(
+                "Slack is partly configured and stays off: set SLACK_SIGNING_SECRET and either SLACK_BOT_TOKEN "
+                "or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET"
+            )
+        return
+    intake: IntakeService = app.extensions["intake"]
+    engine = intake.db.engine
+    installation_store = state_store = None
+    token_for: TokenLookup
+    if config.client_id:
+        installation_store = SQLAlchemyInstallationStore(
+            client_id=config.client_id,
+            engine=engine,
+            bots_table_name=BOTS_TABLE,
+            installations_table_name=INSTALLATIONS_TABLE,
+        )
+        state_store = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE)
+        store = installation_store
+
+        def token_for(enterprise_id: str | None, team_id: str | None) -> str | None:
+            bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+            return bot.bot_token if bot is not None else None
+    else:
+        token = settings.get("SLACK_BOT_TOKEN")
+
+        def token_for(enterprise_id: str | None, team_id: str | None) -> str | None:
+            return token
+
+    bolt = create_bolt_app(
+        config,
+        intake=intake,
+        clock=app.extensions["clock"],
+        token_for=token_for,
+        hub_name=app.extensions["rules"].contacts.hub_name,
+        installation_store=installation_store,
+        state_store=state_store,
+        listener_executor=listener_executor,
+    )
+    # Before the hub's submit listener, which sends the receipt to the address remembered here.
+    intake.listeners.insert(0, remember_address)
+    app.extensions["slack"] = bolt
+    app.extensions["slack_token_for"] = token_for
+    app.register_blueprint(slack_blueprint(bolt))
