@@ -164,7 +164,7 @@ def answer(client: FlaskClient, fake: BotFramework, card: dict[str, Any], **kw: 
     if "Continue" not in titles:  # a question answered by its buttons: the other yes/no questions
         return invoke(client, fake, action_data(card, "No"), **kw)
     data = action_data(card, "Continue")
-    if step in ("concern_categories", "indicators") or step.startswith("indicators:"):
+    if step in ("concern_categories", "indicators") or step.startswith("indicators."):
         data["answer"] = choice_set(card)["choices"][0]["value"]
     else:
         data["answer"] = ANSWERS[step]
