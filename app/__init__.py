@@ -20,7 +20,7 @@ from app.config import Settings, load_settings
 from app.retention_job import register_retention_job
 from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
-from hub import new_request
+from hub import follow_up, new_request
 from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
 from hub.notifiers.webchat import WebchatNotifier
@@ -29,7 +29,7 @@ from hub.request_list import blueprint as hub_requests_blueprint
 from intake.conversation.engine import Flow
 from intake.service import IntakeService
 from intake.store.database import Database
-from intake.working_day import LONDON
+from intake.working_day import DEFAULT_HUB_HOURS, LONDON
 from routing import load_rules
 
 _ERROR_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
@@ -72,7 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["intake"] = intake
     app.extensions["clock"] = clock
     app.extensions.setdefault("clock_jobs", []).append(register_retention_job)
-    _register_outbox(app, settings, db, intake, clock)
+    _register_outbox(app, settings, db, intake, clock, rules)
 
     app.register_blueprint(webchat_blueprint)
     app.register_blueprint(hub_requests_blueprint)
@@ -93,22 +93,48 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_outbox(
-    app: Flask, settings: Settings, db: Database, intake: IntakeService, clock: Callable[[], datetime]
+    app: Flask, settings: Settings, db: Database, intake: IntakeService, clock: Callable[[], datetime], rules: Any
 ) -> None:
-    """Outgoing messages and the hub's alerts. Slack and Teams set-up add their notifier and hub destination."""
-    from app.clock import outbox_step, register_sweeps
+    """Outgoing messages, the hub's alerts and the follow-ups. Slack and Teams set-up add their notifier and their
+    hub and manager destinations to these lists (`HubDestination(channel, recipient)`)."""
+    from app.clock import follow_ups_step, outbox_step, register_sweeps
 
     notifiers: dict[str, Notifier] = {"console": ConsoleNotifier(), "webchat": WebchatNotifier(db, clock)}
     hub_destinations = [new_request.HubDestination("console", {"log": "hub"})]
-    app.extensions["notifiers"] = notifiers
-    app.extensions["hub_destinations"] = hub_destinations
-    app.extensions["outbox_policy"] = RetryPolicy(
+    manager_destinations = [new_request.HubDestination("console", {"log": "managers"})]
+    retry = RetryPolicy(
         max_attempts=settings.integer("OUTBOX_MAX_ATTEMPTS"),
         base_delay=timedelta(seconds=settings.integer("OUTBOX_RETRY_BASE_SECONDS")),
         stuck_after=timedelta(minutes=settings.integer("SWEEP_STUCK_MINUTES")),
     )
-    intake.listeners.append(new_request.listener(hub_destinations, settings.public_url))
-    app.extensions["sweeps"] = [("outbox", outbox_step)]
+    timescales = rules.timescales
+    plan = follow_up.FollowUpPlan(
+        decision_working_days=timescales.decision_working_days if timescales else 1,
+        referrer_feedback_working_days=timescales.referrer_feedback_working_days if timescales else 1,
+        early_help_assessment_start_working_days=(
+            timescales.early_help_assessment_start_working_days if timescales else 10
+        ),
+        early_help_review_weeks=(
+            settings.integer("EARLY_HELP_REVIEW_WEEKS")
+            if settings.get("EARLY_HELP_REVIEW_WEEKS")
+            else (timescales.early_help_review_weeks if timescales else 6)
+        ),
+        draft_reminder_working_days=settings.integer("DRAFT_REMINDER_WORKING_DAYS"),
+        draft_retention_days=settings.integer("DRAFT_RETENTION_DAYS"),
+        hours=rules.contacts.hub_hours or DEFAULT_HUB_HOURS,
+        hub_destinations=hub_destinations,
+        manager_destinations=manager_destinations,
+        public_url=settings.public_url,
+        retry=retry,
+    )
+    app.extensions["notifiers"] = notifiers
+    app.extensions["hub_destinations"] = hub_destinations
+    app.extensions["manager_destinations"] = manager_destinations
+    app.extensions["outbox_policy"] = retry
+    app.extensions["follow_ups"] = plan
+    intake.listeners.append(new_request.listener(hub_destinations, settings.public_url, then=[plan.after_submit]))
+    # Follow-ups first: what they enqueue is delivered by the outbox step in the same pass.
+    app.extensions["sweeps"] = [("follow_ups", follow_ups_step), ("outbox", outbox_step)]
     app.extensions.setdefault("clock_jobs", []).append(register_sweeps)
 
 

@@ -16,7 +16,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from hub import outbox_sweep
+from hub import follow_up, outbox_sweep
 from intake.working_day import LONDON
 
 log = logging.getLogger("earlyhelp.clock")
@@ -67,9 +67,28 @@ def outbox_step(app: Flask, now: Any) -> outbox_sweep.SweepReport:
     return total
 
 
+def follow_ups_step(app: Flask, now: Any) -> follow_up.FollowUpReport:
+    return follow_up.run_due(app.extensions["db"], app.extensions["follow_ups"], now)
+
+
+def weekly_summary(app: Flask) -> int | None:
+    """The Monday 09:00 job. Every sweep also catches up on a missed summary, so this is about being on time."""
+    return follow_up.send_weekly_summary(app.extensions["db"], app.extensions["follow_ups"], app.extensions["clock"]())
+
+
 def register_sweeps(scheduler: BaseScheduler, app: Flask) -> None:
     seconds = app.extensions["settings"].integer("SWEEP_INTERVAL_SECONDS")
     scheduler.add_job(sweep_due, "interval", seconds=seconds, args=[app], id="sweep_due", name="sweep due rows")
+    scheduler.add_job(
+        weekly_summary,
+        "cron",
+        day_of_week="mon",
+        hour=9,
+        minute=0,
+        args=[app],
+        id="weekly_summary",
+        name="weekly summary to hub managers",
+    )
 
 
 def main() -> None:

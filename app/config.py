@@ -76,6 +76,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_RETRY_BASE_SECONDS", "60", "First retry delay; doubles after each failure, capped at an hour"),
     Setting("SWEEP_STUCK_MINUTES", "10", "A message or follow-up left running this long (a crash) is retried"),
     Setting("CLOCK_MISFIRE_GRACE_MINUTES", "5", "How late the clock may still run a job it missed"),
+    Setting("EARLY_HELP_REVIEW_WEEKS", "", "Weeks after an early-help decision to check in on the first review"),
+    Setting("DRAFT_REMINDER_WORKING_DAYS", "1", "Working days a draft may sit unfinished before a reminder"),
+    Setting("DRAFT_RETENTION_DAYS", "30", "Days after which an unfinished draft and its answers are deleted"),
     Setting(
         "CHILD_POPULATION",
         "",

@@ -2,6 +2,7 @@
 
 from bot.slack.store import SlackEvent
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
+from intake.store.follow_up import FollowUp
 from intake.store.outbox import OutboxMessage
 from intake.store.referrer_notice import ReferrerNotice
 
@@ -9,6 +10,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Draft",
+    "FollowUp",
     "OutboxMessage",
     "Referrer",
     "ReferrerNotice",

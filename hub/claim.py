@@ -21,11 +21,14 @@ PENDING = "pending"
 FAILED = "failed"
 
 
-def claim_due(session: Session, model: Any, now: datetime, limit: int, running: str) -> list[int]:
-    """Claim up to `limit` due rows of `model` (status, due_at, claimed_at, attempts columns) and return their ids."""
+def claim_due(
+    session: Session, model: Any, now: datetime, limit: int, running: str, ready: tuple[str, ...] = (PENDING,)
+) -> list[int]:
+    """Claim up to `limit` due rows of `model` (status, due_at, claimed_at, attempts columns) whose status is one of
+    `ready`, and return their ids."""
     candidates = (
         select(model.id)
-        .where(model.status == PENDING, model.due_at <= now)
+        .where(model.status.in_(ready), model.due_at <= now)
         .order_by(model.due_at, model.id)
         .limit(limit)
     )
@@ -33,7 +36,7 @@ def claim_due(session: Session, model: Any, now: datetime, limit: int, running: 
         candidates = candidates.with_for_update(skip_locked=True)
     claimed = session.scalars(
         update(model)
-        .where(model.id.in_(candidates), model.status == PENDING)
+        .where(model.id.in_(candidates), model.status.in_(ready))
         .values(status=running, claimed_at=now, attempts=model.attempts + 1)
         .returning(model.id)
         .execution_options(synchronize_session=False)

@@ -104,3 +104,18 @@ def end_of_working_day(day: date, hours: HubHours = DEFAULT_HUB_HOURS) -> dateti
     if not is_working_day(day, hours):
         day = next_working_day(day, hours)
     return _opening(day, hours)[1].astimezone(UTC)
+
+
+def opening_on_or_after(day: date, hours: HubHours = DEFAULT_HUB_HOURS) -> datetime:
+    """The hub's opening moment on `day`, or on the next working day when `day` is not one (e.g. a review due
+    on Easter Monday is raised on the Tuesday at opening)."""
+    if not is_working_day(day, hours):
+        day = next_working_day(day, hours)
+    return _opening(day, hours)[0].astimezone(UTC)
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 (London) of the week containing `now`, in UTC."""
+    local = now.astimezone(LONDON).date()
+    monday = local - timedelta(days=local.weekday())
+    return datetime.combine(monday, time(0, 0), LONDON).astimezone(UTC)

@@ -9,11 +9,13 @@ from flask.cli import FlaskGroup
 
 def register(app: Flask) -> None:
     from app.cli.database import db_group
+    from app.cli.followups import followups_group
     from app.cli.rules import route_command, rules_group
     from app.cli.serve import serve_command
     from app.retention_job import retention_group
 
     app.cli.add_command(db_group)
+    app.cli.add_command(followups_group)
     app.cli.add_command(rules_group)
     app.cli.add_command(route_command)
     app.cli.add_command(serve_command)

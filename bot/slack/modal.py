@@ -107,8 +107,10 @@ def block_id(question_id: str, part: int = 0) -> str:
 
 
 def question_of_block(block: str) -> str | None:
-    parts = block.split(":")
-    return parts[1] if len(parts) == 3 and parts[0] == _BLOCK_PREFIX else None
+    """The question id inside a block id; question ids may hold colons themselves ("indicators:neglect:1")."""
+    prefix, _, rest = block.partition(":")
+    qid, _, part = rest.rpartition(":")
+    return qid if prefix == _BLOCK_PREFIX and qid and part.isdigit() else None
 
 
 def _input_blocks(reply: Reply, prefill: str | None) -> list[Block]:
@@ -165,7 +167,7 @@ def _input_blocks(reply: Reply, prefill: str | None) -> list[Block]:
 
 
 def _is_emergency(reply: Reply) -> bool:
-    return reply.input == "none" and (reply.hints.get("urgent") or reply.question_id == "immediate_danger")
+    return reply.input == "none" and bool(reply.hints.get("emergency") or reply.question_id == "immediate_danger")
 
 
 def _notice_blocks(reply: Reply) -> list[Block]:
