@@ -25,7 +25,7 @@ from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
 from hub.notifiers.webchat import WebchatNotifier
 from hub.outbox_sweep import RetryPolicy
-from hub.request_list import blueprint as hub_requests_blueprint
+from hub.web import init_hub
 from intake.conversation.engine import Flow
 from intake.service import IntakeService
 from intake.store.database import Database
@@ -75,7 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_outbox(app, settings, db, intake, clock, rules)
 
     app.register_blueprint(webchat_blueprint)
-    app.register_blueprint(hub_requests_blueprint)
+    init_hub(app)
     register_slack(app, listener_executor=slack_executor)
     if settings.integer("PROXY_COUNT"):
         hops = settings.integer("PROXY_COUNT")
@@ -86,6 +86,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.view_functions[endpoint] = limiter.limit(security.chat_limit(settings))(app.view_functions[endpoint])
     if settings.get("TEAMS_APP_ID"):
         _register_teams(app, settings, intake, clock)
+    # Password guessing is slowed per address here and per account by the lockout (hub.staff).
+    app.view_functions["hub_sign_in.sign_in"] = limiter.limit(security.sign_in_limit(settings), methods=["POST"])(
+        app.view_functions["hub_sign_in.sign_in"]
+    )
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)

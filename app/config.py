@@ -119,6 +119,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SLACK_API_URL", "", "Base URL of Slack's Web API, ending in /; https://slack.com/api/ when empty"),
     Setting("SLACK_HUB_CHANNEL", "", "Hub channel id for new requests (TEAM:CHANNEL with several workspaces)"),
     Setting("SLACK_COMMAND", "/request-support", "Slash command that opens the intake form"),
+    Setting("OIDC_ISSUER", "", "Hub single sign-on: the OpenID Connect issuer URL (discovery at /.well-known/...)"),
+    Setting("OIDC_CLIENT_ID", "", "Hub single sign-on: the client (application) id registered with the provider"),
+    Setting("OIDC_CLIENT_SECRET", "", "Hub single sign-on: the client secret", secret=True),
+    Setting("OIDC_ROLES_CLAIM", "roles", "Hub single sign-on: the id_token claim listing hub roles"),
+    Setting("HUB_IDLE_TIMEOUT_MINUTES", "30", "Hub sessions end after this many minutes without a request"),
 )
 
 

@@ -1,6 +1,7 @@
 """Every table the service owns, imported in one place so Alembic and the tests see the whole schema."""
 
 from bot.slack.store import SlackEvent
+from hub.staff import StaffAccount
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
 from intake.store.follow_up import FollowUp
 from intake.store.outbox import OutboxMessage
@@ -15,5 +16,6 @@ __all__ = [
     "Referrer",
     "ReferrerNotice",
     "SlackEvent",
+    "StaffAccount",
     "SupportRequest",
 ]

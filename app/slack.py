@@ -18,6 +18,8 @@ from app.config import Settings
 from bot.slack import SlackConfig, create_bolt_app, slack_blueprint
 from bot.slack.store import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 from bot.slack.submission import remember_address
+from hub.new_request import HubDestination
+from hub.notifiers.slack import SlackNotifier
 from intake.service import IntakeService
 
 TokenLookup = Callable[[str | None, str | None], str | None]
@@ -41,6 +43,12 @@ def slack_config(settings: Settings) -> SlackConfig | None:
         client_id=None if token else client_id,
         client_secret=None if token else client_secret,
     )
+
+
+def hub_recipient(hub_channel: str) -> dict[str, str]:
+    """ "C0123" for one workspace; "T0456:C0123" names the workspace too when the app is in several."""
+    team, _, channel = hub_channel.rpartition(":")
+    return {"team_id": team, "channel": channel} if team else {"channel": channel}
 
 
 def register_slack(app: Flask, listener_executor: Executor | None = None) -> None:
@@ -88,6 +96,9 @@ def register_slack(app: Flask, listener_executor: Executor | None = None) -> Non
     )
     # Before the hub's submit listener, which sends the receipt to the address remembered here.
     intake.listeners.insert(0, remember_address)
+    app.extensions["notifiers"]["slack"] = SlackNotifier(token_for, intake.db, config.api_url)
+    if config.hub_channel:
+        app.extensions["hub_destinations"].append(HubDestination("slack", hub_recipient(config.hub_channel)))
     app.extensions["slack"] = bolt
     app.extensions["slack_token_for"] = token_for
     app.register_blueprint(slack_blueprint(bolt))

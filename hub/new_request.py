@@ -39,6 +39,18 @@ def hub_payload(request: SupportRequest, public_url: str) -> dict[str, Any]:
     return {**request.summary(), "request_id": request.id, "link": f"{public_url}/hub/requests/{request.id}"}
 
 
+def receipt_payload(request: SupportRequest) -> dict[str, Any]:
+    """The referrer's own receipt (their DM, not a shared channel): the summary plus the recommendation's reasons
+    (rule texts, no case detail) and what happens next."""
+    decision = request.decision or {}
+    return {
+        **request.summary(),
+        "reasons": [r.get("text") for r in decision.get("reasons", []) if isinstance(r, dict) and r.get("text")],
+        "next_steps": decision.get("next_steps"),
+        "timescale": decision.get("timescale"),
+    }
+
+
 def on_submitted(
     session: Session,
     request: SupportRequest,
@@ -67,7 +79,7 @@ def on_submitted(
             channel=referrer.channel,
             kind="referrer_receipt",
             recipient=referrer.address,
-            payload={**request.summary(), "timescale": request.decision.get("timescale")},
+            payload=receipt_payload(request),
             now=now,
             request_id=request.id,
             dedupe_key=f"referrer_receipt:{request.id}",

@@ -146,3 +146,22 @@ def page(_playwright_browser: Any) -> Iterator[Any]:
     page.set_default_timeout(30_000)  # generous: CI shares two cores
     yield page
     context.close()
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def sign_in_as(app: Flask, client: FlaskClient, role: str, email: str | None = None) -> str:
+    """Make a hub account with `role` (unless it exists) and sign `client` in through the real sign-in form."""
+    from hub.staff import add_account, find
+
+    email = email or f"{role.replace('_', '.')}@example.org"
+    with app.extensions["db"].transaction() as s:
+        if find(s, email) is None:
+            add_account(s, email=email, role=role, password=STAFF_PASSWORD, now=app.extensions["clock"](),
+                        name=f"Test {role.replace('_', ' ')}")  # fmt: skip
+    page = client.get("/hub/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/hub/sign-in", data={"email": email, "password": STAFF_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return email

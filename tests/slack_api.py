@@ -31,6 +31,7 @@ class Call:
     method: str
     params: dict[str, Any]
     token: str | None
+    response: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,35 +58,41 @@ class SlackApiStub:
             self.failures.clear()
 
     def answer(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any]]:
+        call = Call(method, params, token)
         with self.lock:
-            self.calls.append(Call(method, params, token))
+            self.calls.append(call)
             queued = self.failures.get(method)
-            if queued:
-                status, error = queued.pop(0)
-                return status, {"ok": False, "error": error}
+            failure = queued.pop(0) if queued else None
             ts = f"1790000000.{next(self._ts):06d}"
-        if method == "chat.postMessage":
-            return 200, {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
-        if method == "chat.update":
-            return 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
-        if method in ("views.open", "views.update", "views.publish", "views.push"):
-            return 200, {"ok": True, "view": {"id": "V0VIEW", "hash": "h1"}}
-        if method == "auth.test":
-            return 200, {"ok": True, "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"}
-        if method == "oauth.v2.access":
-            return 200, {
-                "ok": True,
-                "app_id": "A0APP",
-                "authed_user": {"id": USER},
-                "scope": "commands,chat:write",
-                "token_type": "bot",
-                "access_token": "xoxb-installed-token",
-                "bot_user_id": "U0BOT",
-                "team": {"id": "T0OTHER", "name": "Partner workspace"},
-                "enterprise": None,
-                "is_enterprise_install": False,
-            }
-        return 200, {"ok": True}
+        status, call.response = (
+            (failure[0], {"ok": False, "error": failure[1]}) if failure else (200, _ok(method, params, ts))
+        )
+        return status, call.response
+
+
+def _ok(method: str, params: dict[str, Any], ts: str) -> dict[str, Any]:
+    if method == "chat.postMessage":
+        return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
+    if method == "chat.update":
+        return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+    if method in ("views.open", "views.update", "views.publish", "views.push"):
+        return {"ok": True, "view": {"id": "V0VIEW", "hash": "h1"}}
+    if method == "auth.test":
+        return {"ok": True, "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"}
+    if method == "oauth.v2.access":
+        return {
+            "ok": True,
+            "app_id": "A0APP",
+            "authed_user": {"id": USER},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": "xoxb-installed-token",
+            "bot_user_id": "U0BOT",
+            "team": {"id": "T0OTHER", "name": "Partner workspace"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+    return {"ok": True}
 
 
 def _handler(stub: SlackApiStub) -> type[BaseHTTPRequestHandler]:

@@ -1,0 +1,184 @@
+"""Signing in to and out of the hub: local accounts (email + password, with lockout) and OpenID Connect single sign-on.
+
+Place in the flow: a hub page without a session -> **sign-in** -> hub.staff checks the password or maps the identity
+provider's answer to an account -> hub.auth starts the session -> back to the page asked for. Every attempt is in the
+audit log (who, when, outcome), never the password.
+
+Single sign-on uses Authlib with the provider's discovery document (`OIDC_ISSUER` + /.well-known/openid-configuration):
+authorisation code flow, state and nonce checked, the id_token's signature checked against the provider's JWKS.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from authlib.integrations.flask_client import OAuth
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from hub.auth import csrf, current_staff, now, sign_in_session, sign_out_session
+from hub.staff import AccountError, authenticate, sso_account
+from intake.store import audit
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("hub_sign_in", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/hub/static")  # fmt: skip
+
+SSO_CLIENT = "sso"
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Enter your email address"), Length(max=254, message="Enter a shorter email")],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password"), Length(max=1000, message="Password too long")]
+    )
+
+
+def init_sso(app: Flask) -> None:
+    """Register the identity provider when OIDC_ISSUER is set; the sign-in page then offers single sign-on."""
+    settings = app.extensions["settings"]
+    issuer = settings.get("OIDC_ISSUER").rstrip("/")
+    app.extensions["hub_sso"] = None
+    if not issuer:
+        return
+    oauth = OAuth(app)
+    oauth.register(
+        SSO_CLIENT,
+        client_id=settings.get("OIDC_CLIENT_ID"),
+        client_secret=settings.get("OIDC_CLIENT_SECRET"),
+        server_metadata_url=f"{issuer}/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid email profile", "timeout": 10},
+    )
+    app.extensions["hub_sso"] = oauth.create_client(SSO_CLIENT)
+
+
+def _safe_next(value: str | None) -> str:
+    # Only back to a hub page on this site: never an open redirect.
+    if value and value.startswith("/hub") and not value.startswith("//") and "\\" not in value:
+        return value
+    return url_for("hub_queue.queue")
+
+
+def _audit(actor: str, action: str, detail: dict[str, Any]) -> None:
+    with current_app.extensions["db"].transaction() as s:
+        audit.record(s, at=now(), actor=actor, action=action, detail=detail)
+
+
+@blueprint.route("/hub/sign-in", methods=["GET", "POST"])
+def sign_in() -> Any:
+    if current_staff() is not None and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
+    form = SignInForm()
+    notice = session.pop("hub_notice", None)
+    error: str | None = None
+    if request.method == "POST":
+        csrf.protect()
+        if form.validate():
+            error = _password_sign_in(form.email.data or "", form.password.data or "")
+            if error is None:
+                return redirect(_safe_next(request.args.get("next")))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "hub/sign_in.html", form=form, error=error, notice=notice, sso=current_app.extensions.get("hub_sso")
+    ), status
+
+
+def _password_sign_in(email: str, password: str) -> str | None:
+    """Sign in, or return the message to show. The message never says whether the email exists."""
+    with current_app.extensions["db"].transaction() as s:
+        result = authenticate(s, email, password, now())
+        account = result.account
+        if account is not None:
+            sign_in_session(account)
+        actor = f"staff:{account.email}" if account else "anonymous"
+        action = "staff.signed_in" if account else "staff.sign_in_failed"
+        detail: dict[str, Any] = {"method": "password", "outcome": result.outcome}
+        if account is None:
+            # The attempted email is kept so lockouts can be investigated; it is staff data, not about a child.
+            detail["email"] = email.strip().casefold()[:254]
+        audit.record(s, at=now(), actor=actor, action=action, detail=detail)
+    if result.outcome == "ok":
+        return None
+    if result.outcome in ("locked", "just_locked"):
+        return "This account is locked after too many failed attempts. Wait 15 minutes, then try again."
+    return "The email address or password is not right. Check them and try again."
+
+
+@blueprint.get("/hub/sign-in/sso")
+def sso_start() -> Any:
+    client = current_app.extensions.get("hub_sso")
+    if client is None:
+        return redirect(url_for("hub_sign_in.sign_in"))
+    session["hub_next"] = _safe_next(request.args.get("next"))
+    redirect_uri = current_app.extensions["settings"].public_url + url_for("hub_sign_in.sso_callback")
+    try:
+        return client.authorize_redirect(redirect_uri)
+    except Exception:
+        log.exception("single sign-on: the identity provider could not be reached")
+        return _sso_failed("Single sign-on is not available just now. Try again in a minute.")
+
+
+@blueprint.get("/hub/sign-in/callback")
+def sso_callback() -> Any:
+    client = current_app.extensions.get("hub_sso")
+    if client is None:
+        return redirect(url_for("hub_sign_in.sign_in"))
+    if request.args.get("error"):
+        return _sso_failed("Single sign-on did not complete. Try again, or ask your administrator for access.")
+    try:
+        token = client.authorize_access_token()
+        claims = dict(token.get("userinfo") or {})
+    except Exception as err:
+        # Wrong state, bad signature, expired token, provider down: all mean no session.
+        log.warning("single sign-on failed: %s", type(err).__name__)
+        return _sso_failed("Single sign-on did not complete. Try again.")
+    settings = current_app.extensions["settings"]
+    email = str(claims.get("email") or claims.get("preferred_username") or "")
+    roles_claim = claims.get(settings.get("OIDC_ROLES_CLAIM"), [])
+    roles = [roles_claim] if isinstance(roles_claim, str) else [str(r) for r in roles_claim or []]
+    nxt = session.pop("hub_next", None)
+    with current_app.extensions["db"].transaction() as s:
+        try:
+            account = sso_account(s, email=email, name=claims.get("name"), claimed_roles=roles, now=now())
+        except AccountError:
+            account = None
+        if account is not None:
+            sign_in_session(account)
+        audit.record(
+            s,
+            at=now(),
+            actor=f"staff:{account.email}" if account else "anonymous",
+            action="staff.signed_in" if account else "staff.sign_in_failed",
+            detail={"method": "oidc", "outcome": "ok" if account else "no_role", "email": email.casefold()[:254]},
+        )
+    if account is None:
+        return _sso_failed(
+            "You signed in, but your account has no hub role. Ask your administrator to give you access."
+        )
+    return redirect(_safe_next(nxt))
+
+
+def _sso_failed(message: str) -> tuple[str, int]:
+    form = SignInForm()
+    return render_template(
+        "hub/sign_in.html", form=form, error=message, notice=None, sso=current_app.extensions.get("hub_sso")
+    ), 400
+
+
+@blueprint.post("/hub/sign-out")
+def sign_out() -> Response:
+    staff = current_staff()
+    if staff is not None:
+        # Only a real session needs protecting; an expired one is already signed out.
+        csrf.protect()
+        _audit(staff.actor, "staff.signed_out", {})
+    sign_out_session()
+    session["hub_notice"] = "You have signed out."
+    return redirect(url_for("hub_sign_in.sign_in"))

@@ -1,0 +1,202 @@
+"""Hub staff accounts: who may sign in to the hub, with which role, and the lockout that slows password guessing.
+
+Place in the flow: sign-in (local password or single sign-on) -> **staff** -> the session holds the account id ->
+every hub page checks the role (hub.auth). Local accounts are made with `earlyhelp users add`; single sign-on
+accounts are made on first sign-in. Passwords are hashed with scrypt (werkzeug); nothing here logs a password.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from intake.store.database import Base, UtcDateTime
+
+HUB_WORKER = "hub_worker"
+HUB_MANAGER = "hub_manager"
+ADMIN = "admin"
+ROLES = (HUB_WORKER, HUB_MANAGER, ADMIN)
+ROLE_LABELS = {HUB_WORKER: "Hub worker", HUB_MANAGER: "Hub manager", ADMIN: "Administrator"}
+# Roles nest: a manager can do what a worker can, an administrator what a manager can.
+ROLE_RANK = {HUB_WORKER: 1, HUB_MANAGER: 2, ADMIN: 3}
+
+MIN_PASSWORD_LENGTH = 12
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing", method="scrypt")
+
+
+class StaffAccount(Base):
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    # None for accounts that only sign in through single sign-on.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def has_role(self, *roles: str) -> bool:
+        return has_role(self.role, *roles)
+
+
+def has_role(role: str | None, *wanted: str) -> bool:
+    """True when `role` is one of `wanted` or outranks the lowest of them (roles nest)."""
+    if role not in ROLE_RANK or not wanted:
+        return False
+    return ROLE_RANK[role] >= min(ROLE_RANK[w] for w in wanted)
+
+
+class AccountError(ValueError):
+    """A bad value for an account (email, role, password); the message says what to do."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().casefold()
+
+
+def check_email(email: str) -> str:
+    email = normalise_email(email)
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise AccountError("Enter an email address like name@example.org.")
+    return email
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError(f"Choose a role: {', '.join(ROLES)}.")
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    return password
+
+
+def find(session: Session, email: str) -> StaffAccount | None:
+    return session.scalar(select(StaffAccount).where(StaffAccount.email == normalise_email(email)))
+
+
+def add_account(
+    session: Session, *, email: str, role: str, now: datetime, password: str | None = None, name: str | None = None
+) -> StaffAccount:
+    """Make an account. Without a password it can only sign in through single sign-on."""
+    email, role = check_email(email), check_role(role)
+    if find(session, email) is not None:
+        raise AccountError(f"There is already an account for {email}.")
+    account = StaffAccount(
+        email=email,
+        name=(name or "").strip() or None,
+        role=role,
+        password_hash=generate_password_hash(check_password(password), method="scrypt") if password else None,
+        active=True,
+        failed_sign_ins=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def set_password(account: StaffAccount, password: str, now: datetime) -> None:
+    account.password_hash = generate_password_hash(check_password(password), method="scrypt")
+    unlock(account, now)
+
+
+def unlock(account: StaffAccount, now: datetime) -> None:
+    account.failed_sign_ins = 0
+    account.first_failed_at = None
+    account.locked_until = None
+    account.updated_at = now
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a password sign-in: `account` is set only when it succeeded."""
+
+    account: StaffAccount | None
+    outcome: str  # "ok" | "wrong" | "locked" | "just_locked" | "disabled"
+
+
+def authenticate(session: Session, email: str, password: str, now: datetime) -> SignIn:
+    """Check a password, counting failures: MAX_FAILURES within FAILURE_WINDOW locks the account for LOCKOUT."""
+    account = find(session, email)
+    if account is None or account.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return SignIn(None, "wrong")
+    if account.locked_until is not None and account.locked_until > now:
+        return SignIn(None, "locked")
+    if not check_password_hash(account.password_hash, password):
+        if account.first_failed_at is None or now - account.first_failed_at > FAILURE_WINDOW:
+            account.first_failed_at, account.failed_sign_ins = now, 0
+        account.failed_sign_ins += 1
+        account.updated_at = now
+        if account.failed_sign_ins >= MAX_FAILURES:
+            account.locked_until = now + LOCKOUT
+            return SignIn(None, "just_locked")
+        return SignIn(None, "wrong")
+    if not account.active:
+        return SignIn(None, "disabled")
+    unlock(account, now)
+    account.last_sign_in_at = now
+    return SignIn(account, "ok")
+
+
+def sso_account(
+    session: Session, *, email: str, name: str | None, claimed_roles: list[str], now: datetime
+) -> StaffAccount | None:
+    """The account for someone the identity provider vouched for, or None when they have no hub role.
+
+    The role comes from the provider's roles claim when it names a hub role (the highest wins); otherwise from a
+    local account with the same email (`earlyhelp users add EMAIL --role ... --sso-only`). A disabled local account
+    always refuses, whatever the provider says.
+    """
+    email = check_email(email)
+    hub_roles = [r for r in claimed_roles if r in ROLE_RANK]
+    role = max(hub_roles, key=ROLE_RANK.__getitem__) if hub_roles else None
+    account = find(session, email)
+    if account is None:
+        if role is None:
+            return None
+        account = add_account(session, email=email, role=role, name=name, now=now)
+    elif not account.active:
+        return None
+    elif role is not None and role != account.role:
+        account.role = role
+    account.name = account.name or ((name or "").strip() or None)
+    account.last_sign_in_at = now
+    account.updated_at = now
+    return account
+
+
+def staff_choices(session: Session) -> list[StaffAccount]:
+    """Active staff, for the assign list."""
+    return list(
+        session.scalars(
+            select(StaffAccount)
+            .where(StaffAccount.active.is_(True))
+            .order_by(func.coalesce(StaffAccount.name, StaffAccount.email))
+        )
+    )
