@@ -95,6 +95,11 @@ def run_due(
     report.claimed = len(messages)
     outcomes: list[_Outcome] = []
     for message in messages:
+        # A message may depend on an earlier one about the same request (an update edits the alert the platform
+        # already has, found through the alert's recorded receipt): record those first.
+        if message.request_id is not None and any(o.message.request_id == message.request_id for o in outcomes):
+            _record(db, outcomes, report)
+            outcomes = []
         outcomes.append(_deliver_one(notifiers, message, now, policy))
         if len(outcomes) >= RECORD_EVERY:
             _record(db, outcomes, report)
