@@ -29,6 +29,7 @@ from hub.notifiers.webchat import WebchatNotifier
 from hub.outbox_sweep import RetryPolicy
 from hub.web import init_hub
 from intake.conversation.engine import Flow
+from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
 from intake.store.database import Database
 from intake.working_day import DEFAULT_HUB_HOURS, LONDON
@@ -66,7 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     }
     rules = load_rules(settings.get("RULES_FILE") or None, contacts=contacts or None)
     flow = Flow.build(rules)
-    intake = IntakeService(db=db, flow=flow)
+    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat])
 
     app.extensions["settings"] = settings
     app.extensions["db"] = db
@@ -150,7 +151,8 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
     """Teams is on when TEAMS_APP_ID is set: the /api/messages endpoint and the connector for sending into Teams."""
     from bot.teams import TeamsBot, TokenValidator
     from bot.teams import blueprint as teams_blueprint
-    from hub.notifiers.teams import TeamsConnector, default_token_url, hub_address
+    from hub.new_request import HubDestination
+    from hub.notifiers.teams import TeamsConnector, TeamsNotifier, default_token_url, hub_address
 
     app_id = settings.get("TEAMS_APP_ID")
     tenant = settings.get("TEAMS_TENANT_ID")
@@ -166,6 +168,9 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
         if hub is None:
             raise ValueError("TEAMS_HUB_CONVERSATION must look like <serviceUrl>v3/conversations/<conversation id>")
     app.extensions["teams_connector"] = connector
+    app.extensions["notifiers"]["teams"] = TeamsNotifier(connector, settings.public_url)
+    if hub is not None:
+        app.extensions["hub_destinations"].append(HubDestination("teams", hub))
     app.extensions["teams_hub"] = hub
     app.extensions["teams_validator"] = TokenValidator(app_id, settings.get("TEAMS_OPENID_METADATA_URL"))
     app.extensions["teams"] = TeamsBot(
