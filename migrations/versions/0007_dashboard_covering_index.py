@@ -1,7 +1,7 @@
 """dashboard covering index: on PostgreSQL ix_support_requests_received INCLUDEs the columns the dashboard counts
 
-Revision ID: 0008_dashboard_covering_index
-Revises: 0007_repeat_requests
+Revision ID: 0007_dashboard_covering_index
+Revises: 0006_repeat_requests
 Create Date: 2026-11-23 19:15:00
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0008_dashboard_covering_index"
-down_revision: str | None = "0007_repeat_requests"
+revision: str = "0007_dashboard_covering_index"
+down_revision: str | None = "0006_repeat_requests"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """repeat requests: support_requests.repeat_of_id, set on submission, backfilled here for existing requests
 
-Revision ID: 0007_repeat_requests
+Revision ID: 0006_repeat_requests
 Revises: 0006_hub_staff
 Create Date: 2026-11-23 19:05:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_repeat_requests"
+revision: str = "0006_repeat_requests"
 down_revision: str | None = "0006_hub_staff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
