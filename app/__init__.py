@@ -22,6 +22,7 @@ from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
 from hub import follow_up, new_request
 from hub.auth import HUB_MANAGER, add_nav_link
+from hub.dashboard.pages import init_dashboard, parse_child_population
 from hub.failed_messages import blueprint as failed_messages_blueprint
 from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
@@ -79,6 +80,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webchat_blueprint)
     init_hub(app)
+    init_dashboard(app, parse_child_population(settings.get("CHILD_POPULATION")))
     app.register_blueprint(failed_messages_blueprint)
     add_nav_link(app, "hub_messages.failed", "Failed messages", HUB_MANAGER)
     register_slack(app, listener_executor=slack_executor)

@@ -238,9 +238,8 @@ def _plan_summary(engine: Engine, statement: str, parameters: Any) -> tuple[str,
 
 def _app(url: str) -> Any:
     from app import create_app
-    from hub.dashboard.pages import init_dashboard
 
-    app = create_app(
+    return create_app(
         {
             "DATABASE_URL": url,
             "SECRET_KEY": "bench-secret",
@@ -249,28 +248,18 @@ def _app(url: str) -> Any:
             "CLOCK": lambda: END,
         }
     )
-    if "dashboard" not in app.blueprints:
-        init_dashboard(app, 30000)
-    return app
 
 
 def _client(app: Any) -> Any:
-    """A test client signed in as a hub manager, when the hub's sign-in is there."""
-    client = app.test_client()
-    try:
-        from hub.auth import SEEN_KEY, SESSION_KEY
-        from hub.staff import HUB_MANAGER, StaffAccount
-    except ImportError:
-        return client
+    """A test client signed in as a hub manager (the session the sign-in form would have made)."""
+    from hub.auth import SEEN_KEY, SESSION_KEY
+    from hub.staff import HUB_MANAGER, add_account, find
+
+    email = "bench.manager@example.org"
     with app.extensions["db"].transaction() as s:
-        account = s.query(StaffAccount).filter_by(email="bench.manager@example.org").one_or_none()
-        if account is None:
-            account = StaffAccount.create(  # type: ignore[attr-defined]
-                email="bench.manager@example.org", display_name="Bench Manager", role=HUB_MANAGER, now=END
-            )
-            s.add(account)
-            s.flush()
+        account = find(s, email) or add_account(s, email=email, role=HUB_MANAGER, now=END, name="Bench Manager")
         account_id = account.id
+    client = app.test_client()
     with client.session_transaction() as session:
         session[SESSION_KEY] = account_id
         session[SEEN_KEY] = END.timestamp()

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
+from hub.auth import HUB_MANAGER, add_nav_link, require_role
 from hub.dashboard import figures
 from hub.dashboard.export import table_csv
 from hub.dashboard.period import PRESETS, Choice, Filters, Period, choose, last_week
@@ -53,6 +54,7 @@ def init_dashboard(app: Flask, child_population: int) -> None:
     outcomes = dict(figures.OUTCOME_LABELS)
     app.extensions["dashboard"] = DashboardConfig(child_population, Labels(agencies, routes, outcomes, levels))
     app.register_blueprint(blueprint)
+    add_nav_link(app, "dashboard.page", "Dashboard", HUB_MANAGER)
 
 
 def _config() -> DashboardConfig:
@@ -74,6 +76,7 @@ def _query(choice: Choice) -> dict[str, str]:
 
 
 @blueprint.get("/hub/dashboard")
+@require_role(HUB_MANAGER)
 def page() -> str:
     choice = choose(request.args, _today())
     with current_app.extensions["db"].reading() as session:
@@ -92,6 +95,7 @@ def page() -> str:
 
 
 @blueprint.get("/hub/dashboard/<name>.csv")
+@require_role(HUB_MANAGER)
 def table_export(name: str) -> Response:
     build = TABLES.get(name)
     if build is None:
@@ -120,6 +124,7 @@ def _week(raw: str | None, today: date) -> tuple[Period, str | None]:
 
 
 @blueprint.get("/hub/dashboard/weekly")
+@require_role(HUB_MANAGER)
 def weekly() -> str:
     today = _today()
     period, error = _week(request.args.get("week"), today)

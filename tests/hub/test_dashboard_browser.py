@@ -9,23 +9,34 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from hub.dashboard.pages import init_dashboard
+from hub.auth import HUB_MANAGER
 from hub.dashboard.tables import TABLES
-from tests.hub.dashboard_data import seed
+from hub.staff import add_account
+from tests.conftest import STAFF_PASSWORD
+from tests.hub.dashboard_data import at, seed
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def dashboard_app(app: Flask) -> Flask:
-    if "dashboard" not in app.blueprints:
-        init_dashboard(app, 30000)
     with app.extensions["db"].transaction() as s:
         seed(s)
+        add_account(s, email="browser.manager@example.org", role=HUB_MANAGER, password=STAFF_PASSWORD, now=at(1, 9))
     return app
 
 
+def sign_in(page: Any, base: str) -> None:
+    """Through the real sign-in form, as a manager would."""
+    page.goto(f"{base}/hub/sign-in")
+    page.fill("#email", "browser.manager@example.org")
+    page.fill("#password", STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/hub/**")
+
+
 def test_dashboard_draws_charts_and_tables(dashboard_app: Flask, live_server: str, page: Any, tmp_path: Path) -> None:
+    sign_in(page, live_server)
     page.goto(f"{live_server}/hub/dashboard?from=2026-11-02&to=2026-11-29")
     assert page.locator("h1").inner_text().endswith("dashboard")
     charts = page.locator("svg[role=img]")
@@ -67,6 +78,7 @@ def test_dashboard_draws_charts_and_tables(dashboard_app: Flask, live_server: st
 
 
 def test_weekly_report_prints(dashboard_app: Flask, live_server: str, page: Any) -> None:
+    sign_in(page, live_server)
     page.goto(f"{live_server}/hub/dashboard/weekly?week=2026-11-02")
     assert "Week 2 Nov 2026 to 8 Nov 2026" in page.locator(".showing").inner_text()
     assert page.locator(".headline li").count() == 7

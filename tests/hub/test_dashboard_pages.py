@@ -9,20 +9,20 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from hub.auth import HUB_MANAGER, HUB_WORKER
 from hub.dashboard.export import neutralise, table_csv
-from hub.dashboard.pages import init_dashboard, parse_child_population
+from hub.dashboard.pages import parse_child_population
 from hub.dashboard.tables import TABLES, Column, Table
+from tests.conftest import sign_in_as
 from tests.hub.dashboard_data import add_request, at, make_referrer, seed
 
 PERIOD = "from=2026-11-02&to=2026-11-29"
 
 
 @pytest.fixture(autouse=True)
-def dashboard(app: Flask) -> Flask:
-    # Until the hub's sign-in and role check land, create_app leaves the dashboard out; tests register it here.
-    if "dashboard" not in app.blueprints:
-        init_dashboard(app, 0)
-    return app
+def manager(app: Flask, client: FlaskClient) -> str:
+    """Every test here looks as a signed-in hub manager unless it signs out."""
+    return sign_in_as(app, client, HUB_MANAGER)
 
 
 @pytest.fixture
@@ -165,9 +165,32 @@ def test_rates_use_the_configured_population(database_url: str, clock) -> None: 
     app = create_app(
         {"DATABASE_URL": database_url, "SECRET_KEY": "t", "TESTING": True, "CLOCK": clock, "CHILD_POPULATION": "30000"}
     )
-    init_dashboard(app, 30000)
     with app.extensions["db"].transaction() as s:
         seed(s)
-    summary = dict(rows_of(app.test_client().get(f"/hub/dashboard/summary.csv?{PERIOD}"))[1:])
+    client = app.test_client()
+    sign_in_as(app, client, HUB_MANAGER, email="second.manager@example.org")
+    summary = dict(rows_of(client.get(f"/hub/dashboard/summary.csv?{PERIOD}"))[1:])
     app.extensions["db"].dispose()
     assert summary["Requests per 10,000 children in the period"] == "2.0"
+
+
+@pytest.mark.parametrize("path", ["/hub/dashboard", "/hub/dashboard/per-week.csv", "/hub/dashboard/weekly"])
+def test_only_hub_managers_see_the_dashboard(app: Flask, path: str) -> None:
+    anonymous = app.test_client()
+    response = anonymous.get(path)
+    assert response.status_code == 302 and "/hub/sign-in" in response.headers["Location"]
+    worker = app.test_client()
+    sign_in_as(app, worker, HUB_WORKER)
+    assert worker.get(path).status_code == 403
+    manager = app.test_client()
+    sign_in_as(app, manager, HUB_MANAGER, email="another.manager@example.org")
+    assert manager.get(path).status_code == 200
+    # Figures about children's requests are never cached by a browser or proxy.
+    assert manager.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_managers_see_the_link_and_workers_do_not(app: Flask, client: FlaskClient) -> None:
+    assert 'href="/hub/dashboard"' in client.get("/hub/dashboard").get_data(as_text=True)
+    worker = app.test_client()
+    sign_in_as(app, worker, HUB_WORKER)
+    assert 'href="/hub/dashboard"' not in worker.get("/hub/queue").get_data(as_text=True)
