@@ -24,7 +24,7 @@ blueprint = Blueprint(
     __name__,
     template_folder="templates",
     static_folder="static",
-    static_url_path="/hub/dashboard/static",
+    static_url_path="/static/dashboard",  # outside /hub: a stylesheet needs no sign-in
 )
 
 

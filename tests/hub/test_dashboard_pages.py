@@ -144,7 +144,7 @@ def test_weekly_report(seeded: Flask, client: FlaskClient) -> None:
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Week 9 Nov 2026 to 15 Nov 2026" in page
-    assert "@media print" in client.get("/hub/dashboard/static/dashboard.css").get_data(as_text=True)
+    assert "@media print" in client.get("/static/dashboard/dashboard.css").get_data(as_text=True)
     assert "RFS-2026-000103" in page  # the week's repeat
     # The clock says Tuesday 24 November, so "last week" is 16 to 22 November.
     assert "Week 16 Nov 2026 to 22 Nov 2026" in client.get("/hub/dashboard/weekly").get_data(as_text=True)
