@@ -27,6 +27,7 @@ from hub.notifiers.webchat import WebchatNotifier
 from hub.outbox_sweep import RetryPolicy
 from hub.web import init_hub
 from intake.conversation.engine import Flow
+from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
 from intake.store.database import Database
 from intake.working_day import DEFAULT_HUB_HOURS, LONDON
@@ -64,7 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     }
     rules = load_rules(settings.get("RULES_FILE") or None, contacts=contacts or None)
     flow = Flow.build(rules)
-    intake = IntakeService(db=db, flow=flow)
+    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat])
 
     app.extensions["settings"] = settings
     app.extensions["db"] = db
