@@ -168,7 +168,7 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
         if hub is None:
             raise ValueError("TEAMS_HUB_CONVERSATION must look like <serviceUrl>v3/conversations/<conversation id>")
     app.extensions["teams_connector"] = connector
-    app.extensions["notifiers"]["teams"] = TeamsNotifier(connector, settings.public_url)
+    app.extensions["notifiers"]["teams"] = TeamsNotifier(connector, settings.public_url, app.extensions["db"])
     if hub is not None:
         app.extensions["hub_destinations"].append(HubDestination("teams", hub))
     app.extensions["teams_hub"] = hub

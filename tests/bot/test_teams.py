@@ -593,3 +593,40 @@ def test_a_remembered_token_is_still_checked_against_each_activity(
     assert send(teams, bot_framework, elsewhere, token=token).status_code == 401
     other_channel = activity(bot_framework, "message", text="hello", channelId="webchat")
     assert send(teams, bot_framework, other_channel, token=token).status_code == 401, "key endorsed for msteams only"
+
+
+def test_an_update_replaces_the_hub_card_in_place(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, clock: Any
+) -> None:
+    """What triage does on a claim: a hub_request_updated row per alert; the Teams card is replaced, not repeated."""
+    from intake.store.outbox import OutboxMessage, enqueue
+
+    submit_through_cards(teams, bot_framework)
+    sweep(teams_app, clock)
+    with teams_app.extensions["db"].transaction() as s:
+        alert = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "teams")).one()
+        request = s.scalars(select(SupportRequest)).one()
+        request.assigned_to, request.status = "staff:jo.worker@example.org", "in_triage"
+        enqueue(
+            s,
+            channel="teams",
+            kind="hub_request_updated",
+            recipient=dict(alert.recipient),
+            payload={
+                **alert.payload,
+                **request.summary(),
+                "request_id": request.id,
+                "assigned_to": "jo.worker@example.org",
+                "alert_message_id": alert.id,
+                "alert_external_id": None,
+            },
+            now=clock(),
+            request_id=request.id,
+        )
+        alert_id = alert.external_id
+    assert sweep(teams_app, clock).sent == 1
+    updated = bot_framework.posted_to(HUB_CONVERSATION)[-1]
+    assert updated.replaced == alert_id
+    card = updated.activity["attachments"][0]["content"]
+    assert "Claimed by: jo.worker@example.org" in text_of(card)
+    assert [a["title"] for a in card["actions"]] == ["Open in the hub"], "no Claim button once claimed"
