@@ -630,3 +630,42 @@ def test_an_update_replaces_the_hub_card_in_place(
     card = updated.activity["attachments"][0]["content"]
     assert "Claimed by: jo.worker@example.org" in text_of(card)
     assert [a["title"] for a in card["actions"]] == ["Open in the hub"], "no Claim button once claimed"
+
+
+def test_claim_from_the_hub_channel_calls_triage_and_answers_the_clicker(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
+) -> None:
+    calls: list[tuple[int, str]] = []
+
+    def claim(request_id: int, actor: str, now: Any) -> str | None:
+        calls.append((request_id, actor))
+        return None if len(calls) == 1 else "Already claimed by jo.worker@example.org."
+
+    teams_app.extensions["teams"].claim_handler = claim
+    data = {"verb": "claim", "request_id": 7, "reference": "RFS-2026-000007"}
+    body = activity(
+        bot_framework,
+        "invoke",
+        name="adaptiveCard/action",
+        conversation=f"{HUB_CONVERSATION};messageid=1700000000000",
+        conversation_type="channel",
+        value={"action": {"type": "Action.Execute", "verb": "claim", "data": data}},
+    )
+    first = send(teams, bot_framework, body).get_json()
+    assert first == {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.activity.message",
+        "value": "You have claimed RFS-2026-000007.",
+    }
+    assert calls == [(7, "teams:aad-user-1")]
+    assert send(teams, bot_framework, body).get_json()["value"] == "Already claimed by jo.worker@example.org."
+    elsewhere = activity(
+        bot_framework,
+        "invoke",
+        name="adaptiveCard/action",
+        conversation="19:some-other-channel@thread.tacv2",
+        conversation_type="channel",
+        value={"action": {"type": "Action.Execute", "verb": "claim", "data": data}},
+    )
+    assert "hub's own channel" in send(teams, bot_framework, elsewhere).get_json()["value"]
+    assert len(calls) == 2
