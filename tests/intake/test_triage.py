@@ -47,7 +47,7 @@ def test_claim_then_claim_again_then_someone_else(app: Flask, clock: FakeClock) 
         assert (r.assigned_to, r.status) == (WORKER, "in_triage")
     with db.transaction() as s:
         triage.claim(s, rid, WORKER, clock.now)  # a double click: no second event
-    with db.transaction() as s, pytest.raises(triage.AlreadyClaimed, match="worker@example.org"):
+    with db.transaction() as s, pytest.raises(triage.AlreadyClaimed, match=r"worker@example\.org"):
         triage.claim(s, rid, OTHER, clock.now)
     assert _actions(app, rid) == ["request.submitted", "request.claimed"]
     with db.transaction() as s, pytest.raises(triage.RequestNotFound):
