@@ -146,7 +146,8 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
     """Teams is on when TEAMS_APP_ID is set: the /api/messages endpoint and the connector for sending into Teams."""
     from bot.teams import TeamsBot, TokenValidator
     from bot.teams import blueprint as teams_blueprint
-    from hub.notifiers.teams import TeamsConnector, default_token_url, hub_address
+    from hub.new_request import HubDestination
+    from hub.notifiers.teams import TeamsConnector, TeamsNotifier, default_token_url, hub_address
 
     app_id = settings.get("TEAMS_APP_ID")
     tenant = settings.get("TEAMS_TENANT_ID")
@@ -162,6 +163,9 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
         if hub is None:
             raise ValueError("TEAMS_HUB_CONVERSATION must look like <serviceUrl>v3/conversations/<conversation id>")
     app.extensions["teams_connector"] = connector
+    app.extensions["notifiers"]["teams"] = TeamsNotifier(connector, settings.public_url)
+    if hub is not None:
+        app.extensions["hub_destinations"].append(HubDestination("teams", hub))
     app.extensions["teams_hub"] = hub
     app.extensions["teams_validator"] = TokenValidator(app_id, settings.get("TEAMS_OPENID_METADATA_URL"))
     app.extensions["teams"] = TeamsBot(

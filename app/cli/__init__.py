@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     from app.cli.rules import route_command, rules_group
     from app.cli.serve import serve_command
     from app.cli.users import users_group
+    from app.cli.teams import teams_group
     from app.retention_job import retention_group
 
     app.cli.add_command(db_group)
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(rules_group)
     app.cli.add_command(route_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(teams_group)
     app.cli.add_command(retention_group)
     app.cli.add_command(users_group)
 

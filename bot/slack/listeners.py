@@ -23,7 +23,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth import InstallationStore, OAuthStateStore
 from sqlalchemy.exc import OperationalError
 
@@ -160,6 +160,8 @@ def create_bolt_app(
         except SlackApiError as err:
             # The draft is saved; the person can open it again from Home. Log the error code, never the view.
             log.warning("views.open failed: %s", err.response.get("error"))
+        except (SlackClientError, OSError) as err:
+            log.warning("views.open failed: %s", type(err).__name__)
 
     # -- ways in -----------------------------------------------------------------------------------------------
 
@@ -202,13 +204,15 @@ def create_bolt_app(
         values = (view.get("state") or {}).get("values") or {}
         now = clock()
         try:
-            answered = modal.answered_question(values)
-            current = intake.current(draft_id, now)
-            asked = modal._asking(current.replies)
-            if current.done or asked is None or (answered or "review") != asked.question_id:
-                # A doubled click or an old view: show where the conversation really is; apply nothing.
-                ack(response_action="update", view=render(current).view)
-                return
+            answered = modal.answered_question(values) or "review"
+            if my_requests.open_step(db, draft_id) != answered:
+                # Maybe a doubled click or an old view: ask the conversation where it really is.
+                current = intake.current(draft_id, now)
+                asked = modal._asking(current.replies)
+                if current.done or asked is None or answered != asked.question_id:
+                    # Show the real step; apply nothing (a doubled Next must not answer the next question too).
+                    ack(response_action="update", view=render(current).view)
+                    return
             result = intake.handle(draft_id, modal.answer_from_view(values), now)
         except DraftNotFound:
             ack(response_action="update", view=modal.step_view(draft_id, _notice(EXPIRED), first_question="").view)
@@ -219,7 +223,7 @@ def create_bolt_app(
             return
         except OperationalError:
             log.exception("database unavailable during a Slack modal step")
-            block = modal.block_id(answered) if answered else None
+            block = modal.block_id(answered) if answered != "review" else None
             if block:
                 ack(response_action="errors", errors={block: DB_DOWN})
             else:
@@ -250,6 +254,8 @@ def create_bolt_app(
                 client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(result).view)
             except SlackApiError as err:
                 log.warning("views.update failed: %s", err.response.get("error"))
+            except (SlackClientError, OSError) as err:
+                log.warning("views.update failed: %s", type(err).__name__)
 
         lazy.__name__ = f"view_{command}"
         return lazy
@@ -268,6 +274,8 @@ def create_bolt_app(
             client.views_publish(user_id=context.user_id, view=view)
         except SlackApiError as err:
             log.warning("views.publish failed: %s", err.response.get("error"))
+        except (SlackClientError, OSError) as err:
+            log.warning("views.publish failed: %s", type(err).__name__)
 
     app.event("app_home_opened")(ack=just_ack, lazy=[publish_home])
 

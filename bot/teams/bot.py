@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "teams"
 MAX_TEXT = 5000
-COMMANDS = ("back", "help", "cancel")
+COMMANDS = ("back", "help", "cancel", "start again")
 DB_DOWN = (
     "We could not save that just now because of a problem on our side. Your earlier answers are safe. "
     "Please try again in a minute. If a child is in immediate danger, call 999 now."
@@ -188,8 +188,11 @@ class TeamsBot:
 
     def _inbound(self, step: str | None, data: dict[str, Any]) -> Inbound:
         command = data.get("command")
+        if command == "change":
+            target = data.get(cards.CHANGE)
+            return Inbound(command=f"change {target.strip()[:80]}" if isinstance(target, str) else "change")
         if command in COMMANDS:
-            return Inbound(text=str(command))
+            return Inbound(command=str(command))
         kind = self._input_kind(step)
         value = data.get("choice", data.get(cards.ANSWER))
         if kind == "multi":
@@ -199,11 +202,20 @@ class TeamsBot:
                 picked = [v.strip() for v in value.split(",") if v.strip()]
             else:
                 picked = []
-            return Inbound(choices=tuple(v[:200] for v in picked[:200]))
-        text = value if isinstance(value, str) else ""
+            return Inbound(choices=tuple(v[:200] for v in picked[:200]), question_id=step)
+        text = str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
         if kind == "choice":
-            return Inbound(choice=text[:200]) if text else Inbound(text="")
-        return Inbound(text=text[:MAX_TEXT])
+            return Inbound(choice=text[:200], question_id=step) if text else Inbound(text="", question_id=step)
+        if not text.strip() and self._optional(step):
+            # An optional answer left empty on the card means "I do not know", as typing 'skip' does.
+            text = "skip"
+        return Inbound(text=text[:MAX_TEXT], question_id=step)
+
+    def _optional(self, step: str | None) -> bool:
+        try:
+            return self.intake.flow.question(step or "").optional
+        except KeyError:
+            return False
 
     def _input_kind(self, step: str | None) -> str:
         if step == CARRY_ON:

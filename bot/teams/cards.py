@@ -26,6 +26,7 @@ VERSION = "1.5"
 MAX_BUTTONS = 3
 MAX_EXPANDED = 8
 ANSWER = "answer"
+CHANGE = "change"
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
 
@@ -102,12 +103,24 @@ def _input(reply: Reply) -> list[dict[str, Any]]:
     hints = reply.hints or {}
     optional = bool(hints.get("optional"))
     if reply.input == "date":
-        return [
-            {"type": "Input.Date", "id": ANSWER, "isRequired": True, "errorMessage": "Please give the date."},
-        ]
+        element: dict[str, Any] = {"type": "Input.Date", "id": ANSWER, "isRequired": not optional}
+        if not optional:
+            element["errorMessage"] = "Please give the date."
+        return [element]
+    if reply.input == "text" and hints.get("kind") == "number":
+        element = {
+            "type": "Input.Number",
+            "id": ANSWER,
+            "isRequired": not optional,
+            "errorMessage": "Please give a number.",
+        }
+        for key in ("min", "max"):
+            if hints.get(key) is not None:
+                element[key] = hints[key]
+        return [element]
     if reply.input == "text":
         limit = int(hints.get("max_length") or 500)
-        element: dict[str, Any] = {
+        element = {
             "type": "Input.Text",
             "id": ANSWER,
             "maxLength": limit,
@@ -116,7 +129,7 @@ def _input(reply: Reply) -> list[dict[str, Any]]:
             "errorMessage": "Please type an answer.",
         }
         if optional:
-            element["placeholder"] = "Type 'skip' if you do not know"
+            element["placeholder"] = "Leave empty if you do not know"
         return [element]
     if reply.input in ("choice", "multi"):
         multi = reply.input == "multi"
@@ -158,6 +171,17 @@ def step_card(replies: Sequence[Reply], draft_id: str, *, notice: str | None = N
             actions.append(action("Continue", base, style="positive"))
         if question.question_id != "immediate_danger":
             actions.append(action("Back", {**base, "command": "back"}, inputs=False))
+        if (question.hints or {}).get("kind") == "review":
+            # The review lists numbered answers; the engine changes one by number or name.
+            body.append(
+                {
+                    "type": "Input.Text",
+                    "id": CHANGE,
+                    "label": "To change an answer, type its number or name",
+                    "maxLength": 80,
+                }
+            )
+            actions.append(action("Change", {**base, "command": "change"}))
     return card(body, actions)
 
 

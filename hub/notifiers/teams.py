@@ -8,10 +8,14 @@ typed messages) as well as using it here for the outbox (the hub's channel, the 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from authlib.integrations.requests_client import OAuth2Session
@@ -21,7 +25,12 @@ from cryptography.hazmat.primitives import hashes
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
+from hub.notifier import DeliveryError, DeliveryReceipt
+from intake.store.outbox import OutboxMessage
+from intake.working_day import LONDON
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "teams"
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
@@ -43,8 +52,6 @@ class ConnectorError(Exception):
 
 
 def _base64url(data: bytes) -> str:
-    import base64
-
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
@@ -54,6 +61,16 @@ def certificate_credential(pem_file: str) -> tuple[str, str]:
     certificate = x509.load_pem_x509_certificate(pem)
     thumbprint = _base64url(certificate.fingerprint(hashes.SHA1()))  # noqa: S303 - x5t is defined as SHA-1
     return pem.decode(), thumbprint
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the SDK's async client from synchronous code, even where this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class TeamsConnector:
@@ -119,7 +136,7 @@ class TeamsConnector:
             **activity,
         }
         token = self.token()
-        return asyncio.run(self._post(str(service_url), str(conversation_id), Activity.model_validate(body), token))
+        return _run(self._post(str(service_url), str(conversation_id), Activity.model_validate(body), token))
 
     async def _post(self, service_url: str, conversation_id: str, activity: Activity, token: str) -> str | None:
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
@@ -154,3 +171,121 @@ def hub_address(value: str, tenant_id: str = "", bot_id: str = "") -> dict[str, 
         "tenant_id": tenant_id or None,
         "bot_id": bot_id or None,
     }
+
+
+# -- the outbox notifier -----------------------------------------------------------------------------------------------
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+_TITLES = {
+    "hub_new_request": "New request for support",
+    "hub_request_updated": "Request updated",
+    "referrer_receipt": "The hub has your request",
+    "referrer_outcome": "The hub has decided on your request",
+    "still_being_considered": "Your request is still being considered",
+    "triage_reminder": "A request is waiting for a decision",
+    "triage_escalation": "A request has passed its decision deadline",
+    "early_help_review_checkin": "Early help review",
+    "early_help_not_started": "Early help has not started",
+    "draft_reminder": "You have an unfinished request",
+    "weekly_summary": "This week's requests",
+}
+# Payload fields a card may show, in order, with their labels. Everything else in a payload is ignored, so a
+# payload carrying more than a shared channel may see still cannot leak it through this notifier.
+_FIELDS = (
+    ("reference", "Reference"),
+    ("level", "Recommended level of need"),
+    ("route_label", "Route"),
+    ("referring_agency", "Referred by"),
+    ("decision_due_at", "Decision due"),
+    ("hub_level", "Hub's level of need"),
+    ("hub_outcome", "Outcome"),
+    ("outcome", "Outcome"),
+    ("next_steps", "What happens next"),
+    ("timescale", "Timescale"),
+    ("due_at", "Due"),
+)
+# Referrers' own chats may also be told the hub's reasons; a shared channel never is (it is not in _FIELDS).
+_PRIVATE_FIELDS = (("hub_rationale", "The hub's reasons"), ("message", "Message"))
+_SHARED_KINDS = ("hub_new_request", "hub_request_updated", "triage_reminder", "triage_escalation", "weekly_summary")
+
+
+def _plain(text: str) -> str:
+    # TextRuns are never read as markdown; this only stops `{{...}}` becoming a DATE()/TIME() template.
+    return text.replace("{{", "{\u200b{").replace("}}", "}\u200b}")
+
+
+def _shown(key: str, value: Any) -> str:
+    if key.endswith("_at") and isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).astimezone(LONDON).strftime("%a %d %b %Y %H:%M")
+        except ValueError:
+            return value
+    if key == "referring_agency" and isinstance(value, str):
+        return value.replace("_", " ")
+    return str(value)
+
+
+def _line(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": _plain(text), **style}]}
+
+
+def render(kind: str, payload: dict[str, Any], public_url: str = "") -> dict[str, Any]:
+    """The Teams message for one outbox row: an Adaptive Card from the structured payload."""
+    body = [_line(_TITLES.get(kind, "Request for support update"), weight="bolder", size="medium")]
+    fields = _FIELDS if kind in _SHARED_KINDS else _FIELDS + _PRIVATE_FIELDS
+    for key, label in fields:
+        value = payload.get(key)
+        if value not in (None, "", []):
+            body.append(_line(f"{label}: {_shown(key, value)}"))
+    actions: list[dict[str, Any]] = []
+    if kind == "hub_new_request" and payload.get("request_id") is not None:
+        data = {"verb": "claim", "request_id": payload["request_id"], "reference": payload.get("reference")}
+        actions.append(
+            {
+                "type": "Action.Execute",
+                "title": "Claim",
+                "verb": "claim",
+                "data": data,
+                "fallback": {"type": "Action.Submit", "title": "Claim", "data": data},
+            }
+        )
+    link = payload.get("link") or (
+        f"{public_url}/hub/requests/{payload['request_id']}"
+        if kind in _SHARED_KINDS and payload.get("request_id")
+        else None
+    )
+    if link:
+        actions.append({"type": "Action.OpenUrl", "title": "Open in the hub", "url": link})
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": body,
+    }
+    if actions:
+        card["actions"] = actions
+    summary = _TITLES.get(kind, "Request for support update")
+    if payload.get("reference"):
+        summary = f"{summary}: {payload['reference']}"
+    return {
+        "type": "message",
+        "summary": summary,
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
+    }
+
+
+class TeamsNotifier:
+    """Delivers outbox rows for channel "teams": the hub's channel (summary cards) and referrers' 1:1 chats."""
+
+    def __init__(self, connector: TeamsConnector, public_url: str = "") -> None:
+        self.connector = connector
+        self.public_url = public_url.rstrip("/")
+
+    def deliver(self, message: OutboxMessage) -> DeliveryReceipt:
+        activity = render(message.kind, message.payload or {}, self.public_url)
+        try:
+            activity_id = self.connector.send(message.recipient or {}, activity)
+        except ConnectorError as err:
+            raise DeliveryError(f"teams: {err}", retryable=err.retryable) from None
+        return DeliveryReceipt(external_id=activity_id)

@@ -1,0 +1,197 @@
+"""Signed Slack modal steps through the real intake path against a bare Flask endpoint, in the same run.
+
+Each request is a `view_submission` signed as Slack signs it (v0 HMAC-SHA256), served by gunicorn: bolt verifies the
+signature and authorizes, the listener loads the draft, checks the view is current, validates and saves the answer
+(optimistic-locking write), and answers with the next step's view built with slack_sdk.models. Each client owns one
+draft and alternates answering the first question with typing 'back' into the second, so every request does a whole
+step and the conversation never runs out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import create_engine, select
+
+from app.cli.database import upgrade
+from app.cli.pg_reachable import main as pg_reachable
+from bench.load import TABLE_HEAD, Stats, gunicorn, hammer, verdict
+from intake.store.draft import Draft
+
+CONCURRENCY = 32
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_slack")
+SECRET = "bench-signing-secret"
+TEAM = "T0BENCH"
+FORM = "application/x-www-form-urlencoded"
+
+
+class _WebApi(BaseHTTPRequestHandler):
+    """Just enough Slack Web API for setting up (views.open after the slash command); never on the measured path."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"ok": True, "view": {"id": "V0BENCH", "hash": "h"}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def signed(body: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"Content-Type": FORM, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+def _user(i: int) -> str:
+    return f"U0BENCH{i:03d}"
+
+
+def _submission(draft_id: str, user: str, block: str, value: dict[str, Any]) -> str:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM},
+        "user": {"id": user, "team_id": TEAM},
+        "api_app_id": "A0BENCH",
+        "view": {
+            "id": "V0BENCH",
+            "hash": "h",
+            "type": "modal",
+            "callback_id": "intake_step",
+            "private_metadata": draft_id,
+            "state": {"values": {block: {"answer": value}}},
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def _open_drafts(port: int, database_url: str) -> list[str]:
+    """One draft per client, opened the real way: a signed slash command each."""
+    for i in range(CONCURRENCY):
+        body = urlencode(
+            {"command": "/request-support", "team_id": TEAM, "user_id": _user(i), "trigger_id": f"t{i}", "text": ""}
+        )
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/slack/events", body=body, headers=signed(body))
+        assert conn.getresponse().status == 200
+        conn.close()
+    engine = create_engine(database_url)
+    wanted = {f"{TEAM}:{_user(i)}": i for i in range(CONCURRENCY)}
+    ids: list[str | None] = [None] * CONCURRENCY
+    deadline = time.monotonic() + 30
+    while None in ids and time.monotonic() < deadline:  # the draft is made after the ack, in bolt's lazy listener
+        with engine.connect() as conn:
+            for draft_id, who in conn.execute(select(Draft.id, Draft.channel_user_id)):
+                if who in wanted:
+                    ids[wanted[who]] = draft_id
+        time.sleep(0.1)
+    engine.dispose()
+    assert None not in ids, "the slash commands did not open every draft"
+    return [d for d in ids if d]
+
+
+def _measure(database_url: str) -> tuple[Stats, Stats]:
+    upgrade(database_url)
+    api = ThreadingHTTPServer(("127.0.0.1", 0), _WebApi)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-secret",
+        "START_CLOCK": "false",
+        "LOG_LEVEL": "WARNING",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-bench-token",
+        "SLACK_API_URL": f"http://127.0.0.1:{api.server_address[1]}/api/",
+    }
+    try:
+        with gunicorn("app:create_app()", env) as port:
+            drafts = _open_drafts(port, database_url)
+            answer = {"type": "radio_buttons", "selected_option": {"value": "no"}}
+            back = {"type": "plain_text_input", "value": "back"}
+
+            def step(i: int, n: int) -> tuple[str, str, bytes, dict[str, str]]:
+                if n % 2 == 0:
+                    body = _submission(drafts[i], _user(i), "q:immediate_danger:0", answer)
+                else:
+                    body = _submission(drafts[i], _user(i), "q:referrer_name:0", back)
+                return "POST", "/slack/events", body.encode(), signed(body)
+
+            slack = hammer(port, step, CONCURRENCY, SECONDS)
+            _check_still_alternating(database_url, drafts)
+        with gunicorn("bench.apps:bare_app()") as port:
+            sample = _submission(drafts[0], _user(0), "q:immediate_danger:0", answer)
+
+            def bare_request(i: int, n: int) -> tuple[str, str, bytes, dict[str, str]]:
+                return "POST", "/echo", sample.encode(), signed(sample)
+
+            bare = hammer(port, bare_request, CONCURRENCY, SECONDS)
+    finally:
+        api.shutdown()
+        api.server_close()
+    return slack, bare
+
+
+def _check_still_alternating(database_url: str, drafts: list[str]) -> None:
+    """A benchmark that quietly hit a dead end (errors answered with 200) would flatter the numbers."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        steps = {row.step for row in conn.execute(select(Draft.step).where(Draft.id.in_(drafts)))}
+    engine.dispose()
+    assert steps <= {"immediate_danger", "referrer_name"}, steps
+
+
+def _create_pg_database(url: str) -> bool:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    except Exception:
+        return False
+    finally:
+        admin.dispose()
+    return True
+
+
+def run() -> str:
+    lines = [
+        "## Slack modal steps",
+        "",
+        f"Signed `view_submission` requests (verify, authorize, load draft, validate, save, next view), "
+        f"{CONCURRENCY} concurrent connections, {SECONDS:.0f} s each, gunicorn 2 workers x 16 threads, "
+        "against bare Flask answering the same signed body in the same run.",
+        "",
+        TABLE_HEAD,
+    ]
+    verdicts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        slack, bare = _measure(f"sqlite:///{Path(tmp) / 'bench.db'}")
+    lines += [slack.row("Slack modal step (SQLite)"), bare.row("bare Flask")]
+    verdicts.append("SQLite: " + verdict(slack, bare))
+    if pg_reachable(PG_URL.replace("/bench_slack", "/postgres")) == 0 and _create_pg_database(PG_URL):
+        slack_pg, bare_pg = _measure(PG_URL)
+        lines += [slack_pg.row("Slack modal step (PostgreSQL)"), bare_pg.row("bare Flask (again)")]
+        verdicts.append("PostgreSQL: " + verdict(slack_pg, bare_pg))
+    else:
+        verdicts.append("PostgreSQL not reachable: measured on SQLite only.")
+    return "\n".join([*lines, "", *verdicts, ""])
