@@ -1,7 +1,7 @@
 """request notes and child matches
 
-Revision ID: 0007_hub_notes_matches
-Revises: 0006_hub_staff
+Revision ID: 0008_hub_notes_matches
+Revises: 0007_dashboard_covering_index
 Create Date: 2026-11-23 19:17:25.286026
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 import intake.store.database
 
 
-revision: str = '0007_hub_notes_matches'
-down_revision: str | None = '0006_hub_staff'
+revision: str = '0008_hub_notes_matches'
+down_revision: str | None = '0007_dashboard_covering_index'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
