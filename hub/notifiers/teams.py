@@ -235,8 +235,6 @@ def _shown(key: str, value: Any) -> str:
             return value
     if key in ("referring_agency", "hub_outcome", "outcome", "status") and isinstance(value, str):
         return value.replace("_", " ")
-    if key == "assigned_to" and isinstance(value, str):
-        return value.partition(":")[2] or value
     return str(value)
 
 

@@ -669,3 +669,35 @@ def test_claim_from_the_hub_channel_calls_triage_and_answers_the_clicker(
     )
     assert "hub's own channel" in send(teams, bot_framework, elsewhere).get_json()["value"]
     assert len(calls) == 2
+
+
+def test_claim_end_to_end_assigns_the_request_and_updates_the_hub_card(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, clock: Any
+) -> None:
+    submit_through_cards(teams, bot_framework)
+    sweep(teams_app, clock)
+    alert = bot_framework.posted_to(HUB_CONVERSATION)[0]
+    claim = next(a for a in alert.activity["attachments"][0]["content"]["actions"] if a["title"] == "Claim")
+    body = activity(
+        bot_framework,
+        "invoke",
+        user="aad-hub-worker",
+        name="adaptiveCard/action",
+        conversation=HUB_CONVERSATION,
+        conversation_type="channel",
+        value={"action": {"type": "Action.Execute", "verb": "claim", "data": claim["data"]}},
+    )
+    answer_ = send(teams, bot_framework, body).get_json()
+    assert answer_["value"].startswith("You have claimed RFS-")
+    with teams_app.extensions["db"].reading() as s:
+        request = s.scalars(select(SupportRequest)).one()
+        assert request.assigned_to == "teams:aad-hub-worker" and request.status == "in_triage"
+    clock.advance(minutes=1)
+    sweep(teams_app, clock)
+    updated = bot_framework.posted_to(HUB_CONVERSATION)[-1]
+    assert updated.replaced, "the alert card is replaced in place"
+    card = updated.activity["attachments"][0]["content"]
+    assert "Claimed by: teams:aad-hub-worker" in text_of(card)
+    assert "Claim" not in [a["title"] for a in card["actions"]]
+    again = send(teams, bot_framework, body).get_json()
+    assert again["value"].startswith("You have claimed"), "claiming your own claim again is harmless"
