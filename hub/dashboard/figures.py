@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from hub.dashboard import dialect
 from hub.dashboard.period import EVERYONE, Filters, Period
 from intake.store.support_request import AWAITING_DECISION, DECIDED, IN_TRIAGE, SupportRequest
+from intake.triage import OUTCOMES
 
 R = SupportRequest
 
@@ -27,7 +28,7 @@ STATUTORY_OUTCOMES: dict[str, str] = {
     "child_in_need_assessment": "Child in need assessment (section 17)",
     "strategy_discussion": "Strategy discussion (section 47)",
 }
-OUTCOME_LABELS: dict[str, str] = dict(STATUTORY_OUTCOMES)
+OUTCOME_LABELS: dict[str, str] = {**STATUTORY_OUTCOMES, **OUTCOMES}  # the hub's own names (intake.triage)
 
 # Upper edges in hours; the last bucket is open. Clock hours, not working hours: a Friday-evening request decided on
 # Monday morning shows as "2 to 3 days" here, while the on-time share (against decision_due_at) is in working days.
