@@ -21,12 +21,15 @@ from app.retention_job import register_retention_job
 from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
 from hub import follow_up, new_request
+from hub.auth import HUB_MANAGER, add_nav_link
+from hub.failed_messages import blueprint as failed_messages_blueprint
 from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
 from hub.notifiers.webchat import WebchatNotifier
 from hub.outbox_sweep import RetryPolicy
 from hub.web import init_hub
 from intake.conversation.engine import Flow
+from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
 from intake.store.database import Database
 from intake.working_day import DEFAULT_HUB_HOURS, LONDON
@@ -64,7 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     }
     rules = load_rules(settings.get("RULES_FILE") or None, contacts=contacts or None)
     flow = Flow.build(rules)
-    intake = IntakeService(db=db, flow=flow)
+    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat])
 
     app.extensions["settings"] = settings
     app.extensions["db"] = db
@@ -76,6 +79,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webchat_blueprint)
     init_hub(app)
+    app.register_blueprint(failed_messages_blueprint)
+    add_nav_link(app, "hub_messages.failed", "Failed messages", HUB_MANAGER)
     register_slack(app, listener_executor=slack_executor)
     if settings.integer("PROXY_COUNT"):
         hops = settings.integer("PROXY_COUNT")

@@ -11,10 +11,11 @@ A row claimed by a process that then died stays `running`; `recover_stuck` puts 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 PENDING = "pending"
@@ -26,17 +27,15 @@ def claim_due(
 ) -> list[int]:
     """Claim up to `limit` due rows of `model` (status, due_at, claimed_at, attempts columns) whose status is one of
     `ready`, and return their ids."""
-    candidates = (
-        select(model.id)
-        .where(model.status.in_(ready), model.due_at <= now)
-        .order_by(model.due_at, model.id)
-        .limit(limit)
-    )
+    # One status compares with "=", so the (status, due_at) index yields rows already in due order: no sort, even
+    # with a million rows due after an outage.
+    status_ready = model.status == ready[0] if len(ready) == 1 else model.status.in_(ready)
+    candidates = select(model.id).where(status_ready, model.due_at <= now).order_by(model.due_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     claimed = session.scalars(
         update(model)
-        .where(model.id.in_(candidates), model.status.in_(ready))
+        .where(model.id.in_(candidates), status_ready)
         .values(status=running, claimed_at=now, attempts=model.attempts + 1)
         .returning(model.id)
         .execution_options(synchronize_session=False)
@@ -53,6 +52,34 @@ def finish(session: Session, model: Any, row_id: int, claimed: datetime, running
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
+
+
+def finish_many(
+    session: Session, model: Any, outcomes: list[tuple[int, dict[str, Any]]], claimed: datetime, running: str
+) -> set[int]:
+    """`finish` for a group of rows claimed together (same `claimed` stamp), in a few statements instead of one per
+    row: the rows still ours are locked and selected, then updated by executemany. Returns the ids recorded."""
+    if not outcomes:
+        return set()
+    ours = select(model.id).where(
+        model.id.in_([row_id for row_id, _ in outcomes]), model.status == running, model.claimed_at == claimed
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        ours = ours.with_for_update()
+    owned = set(session.scalars(ours))
+    table = model.__table__
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row_id, values in outcomes:
+        if row_id in owned:
+            groups[tuple(sorted(values))].append({"row_id": row_id, **{f"v_{k}": v for k, v in values.items()}})
+    for names, params in groups.items():
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("row_id"), table.c.status == running, table.c.claimed_at == claimed)
+            .values({name: bindparam(f"v_{name}", type_=table.c[name].type) for name in names})
+        )
+        session.connection().execute(statement, params)
+    return owned
 
 
 def recover_stuck(

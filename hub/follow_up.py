@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hub import claim
+from hub.dashboard.figures import weekly_figures as dashboard_weekly_figures
 from hub.new_request import HubDestination, hub_payload
 from hub.outbox_sweep import RetryPolicy
 from intake.store import audit
@@ -485,45 +486,15 @@ def delete_abandoned_drafts(db: Database, plan: FollowUpPlan, now: datetime, lim
 
 
 def weekly_figures(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
-    """Headline figures for requests received in [start, end): counts by level and route, how many were decided
-    within their deadline, and how many are overdue at `end`. Counts only: no request is named."""
-    in_week = (SupportRequest.received_at >= start, SupportRequest.received_at < end)
-    received = session.scalar(select(func.count()).select_from(SupportRequest).where(*in_week)) or 0
-    by_level = dict(
-        session.execute(select(SupportRequest.level, func.count()).where(*in_week).group_by(SupportRequest.level)).all()
-    )
-    by_route = dict(
-        session.execute(select(SupportRequest.route, func.count()).where(*in_week).group_by(SupportRequest.route)).all()
-    )
-    decided = session.execute(
-        select(SupportRequest.decided_at, SupportRequest.decision_due_at).where(
-            *in_week, SupportRequest.status == DECIDED
-        )
-    ).all()
-    on_time = sum(1 for d, due in decided if d is not None and (due is None or d <= due))
-    overdue = (
-        session.scalar(
-            select(func.count())
-            .select_from(SupportRequest)
-            .where(
-                SupportRequest.status != DECIDED,
-                SupportRequest.decision_due_at.is_not(None),
-                SupportRequest.decision_due_at < end,
-            )
-        )
-        or 0
-    )
-    return {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "received": received,
-        "by_level": {str(k): v for k, v in sorted(by_level.items())},
-        "by_route": dict(sorted(by_route.items())),
-        "decided": len(decided),
-        "decided_within_deadline": on_time,
-        "decided_within_deadline_percent": round(100 * on_time / len(decided)) if decided else None,
-        "overdue": overdue,
-    }
+    """Headline figures for requests received in [start, end) (London midnights), from the managers' dashboard
+    (hub.dashboard.figures.weekly_figures), so the summary in Slack or Teams and the printable weekly report agree:
+    counts by level and route, decided within the deadline, overdue at `end`, repeats, statutory assessments and
+    feedback sent. Counts only: no request is named."""
+    first_day = start.astimezone(LONDON).date()
+    last_day = (end - timedelta(microseconds=1)).astimezone(LONDON).date()
+    payload = dashboard_weekly_figures(session, first_day, last_day).as_payload()
+    payload.update(start=start.isoformat(), end=end.isoformat())
+    return payload
 
 
 def weekly_summary_due(now: datetime) -> datetime:

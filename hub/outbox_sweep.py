@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,6 +59,20 @@ class SweepReport:
         )
 
 
+# Outcomes are recorded in one transaction per this many deliveries: one commit per message would dominate a sweep,
+# while a crash can make the already-delivered messages of an unrecorded group go again (at least once, not twice
+# in normal running), so the group is kept small.
+RECORD_EVERY = 20
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    message: OutboxMessage
+    values: dict[str, Any]
+    result: str  # "sent" | "retry" | "failed"
+    error: str | None = None
+
+
 def run_due(
     db: Database,
     notifiers: Mapping[str, Notifier],
@@ -78,89 +93,90 @@ def run_due(
         ids = claim.claim_due(s, OutboxMessage, now, limit, SENDING)
         messages = list(s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
     report.claimed = len(messages)
+    outcomes: list[_Outcome] = []
     for message in messages:
-        _deliver_one(db, notifiers, message, now, policy, report)
+        # A message may depend on an earlier one about the same request (an update edits the alert the platform
+        # already has, found through the alert's recorded receipt): record those first.
+        if message.request_id is not None and any(o.message.request_id == message.request_id for o in outcomes):
+            _record(db, outcomes, report)
+            outcomes = []
+        outcomes.append(_deliver_one(notifiers, message, now, policy))
+        if len(outcomes) >= RECORD_EVERY:
+            _record(db, outcomes, report)
+            outcomes = []
+    _record(db, outcomes, report)
     return report
 
 
 def _deliver_one(
-    db: Database,
-    notifiers: Mapping[str, Notifier],
-    message: OutboxMessage,
-    now: datetime,
-    policy: RetryPolicy,
-    report: SweepReport,
-) -> None:
-    claimed_at = message.claimed_at
-    assert claimed_at is not None
+    notifiers: Mapping[str, Notifier], message: OutboxMessage, now: datetime, policy: RetryPolicy
+) -> _Outcome:
+    """Deliver outside any transaction and say what to record."""
     notifier = notifiers.get(message.channel)
     try:
         if notifier is None:
             raise DeliveryError(f"no notifier configured for channel {message.channel}", retryable=False)
         receipt = notifier.deliver(message)
     except DeliveryError as err:
-        _record_failure(db, message, claimed_at, now, short_error(str(err)), err.retryable, policy, report)
-        return
+        return _failure(message, now, short_error(str(err)), err.retryable, policy)
     except Exception as err:
         # An unexpected failure in a notifier: keep only its class (its text may quote what was being sent).
         log.exception("outbox: notifier %s raised on message %s", message.channel, message.id)
-        _record_failure(db, message, claimed_at, now, short_error(type(err).__name__), True, policy, report)
-        return
-    with db.transaction() as s:
-        owned = claim.finish(
-            s,
-            OutboxMessage,
-            message.id,
-            claimed_at,
-            SENDING,
-            status=SENT,
-            sent_at=now,
-            last_error=None,
-            external_id=receipt.external_id if receipt else None,
-        )
-    if owned:
-        report.sent += 1
-    else:
-        report.lost_claim += 1
-        log.warning("outbox: message %s was recovered by another sweeper while being delivered", message.id)
+        return _failure(message, now, short_error(type(err).__name__), True, policy)
+    values = {
+        "status": SENT,
+        "sent_at": now,
+        "last_error": None,
+        "external_id": receipt.external_id if receipt else None,
+    }
+    return _Outcome(message, values, "sent")
 
 
-def _record_failure(
-    db: Database,
-    message: OutboxMessage,
-    claimed_at: datetime,
-    now: datetime,
-    error: str,
-    retryable: bool,
-    policy: RetryPolicy,
-    report: SweepReport,
-) -> None:
-    give_up = not retryable or message.attempts >= policy.max_attempts
-    values = (
-        {"status": FAILED, "last_error": error}
-        if give_up
-        else {"status": PENDING, "last_error": error, "due_at": now + policy.delay(message.attempts)}
-    )
-    with db.transaction() as s:
-        owned = claim.finish(s, OutboxMessage, message.id, claimed_at, SENDING, claimed_at=None, **values)
-    if not owned:
-        report.lost_claim += 1
+def _failure(message: OutboxMessage, now: datetime, error: str, retryable: bool, policy: RetryPolicy) -> _Outcome:
+    if not retryable or message.attempts >= policy.max_attempts:
+        return _Outcome(message, {"status": FAILED, "last_error": error, "claimed_at": None}, "failed", error)
+    values = {
+        "status": PENDING,
+        "last_error": error,
+        "claimed_at": None,
+        "due_at": now + policy.delay(message.attempts),
+    }
+    return _Outcome(message, values, "retry", error)
+
+
+def _record(db: Database, outcomes: list[_Outcome], report: SweepReport) -> None:
+    if not outcomes:
         return
-    report.failures.append(f"{message.id}: {error}")
-    if give_up:
-        report.failed += 1
-        # Loud on purpose: a message nobody will receive. Hub managers see these on their failed-messages list.
-        log.error(
-            "outbox: message %s (%s to %s) FAILED after %d attempts: %s",
-            message.id,
-            message.kind,
-            message.channel,
-            message.attempts,
-            error,
-        )
-    else:
-        report.retried += 1
-        log.warning("outbox: message %s attempt %d failed (%s); retrying", message.id, message.attempts, error)
+    claimed_at = outcomes[0].message.claimed_at  # one claim statement stamped the whole batch
+    assert claimed_at is not None
+    with db.transaction() as s:
+        owned = claim.finish_many(s, OutboxMessage, [(o.message.id, o.values) for o in outcomes], claimed_at, SENDING)
+    for outcome in outcomes:
+        message = outcome.message
+        if message.id not in owned:
+            # Recovered by another sweeper while this one was delivering (it was stuck past SWEEP_STUCK_MINUTES).
+            report.lost_claim += 1
+            log.warning("outbox: message %s was recovered by another sweeper while being delivered", message.id)
+        elif outcome.result == "sent":
+            report.sent += 1
+        elif outcome.result == "failed":
+            report.failed += 1
+            report.failures.append(f"{message.id}: {outcome.error}")
+            # Loud on purpose: a message nobody will receive. Hub managers see these on their failed-messages list.
+            log.error(
+                "outbox: message %s (%s to %s) FAILED after %d attempts: %s",
+                message.id,
+                message.kind,
+                message.channel,
+                message.attempts,
+                outcome.error,
+            )
+        else:
+            report.retried += 1
+            report.failures.append(f"{message.id}: {outcome.error}")
+            log.warning(
+                "outbox: message %s attempt %d failed (%s); retrying", message.id, message.attempts, outcome.error
+            )
 
 
 # -- For hub managers ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The few SQL expressions that differ between PostgreSQL (production) and SQLite (a laptop): London wall-clock
-time, week and month starts, hours between two instants, and "12 months earlier".
+time, week and month starts, and hours between two instants.
 
 PostgreSQL does it natively (timezone(), date_trunc, extract(epoch)); SQLite gets one small Python function for the
 London conversion (registered on the connection) and strftime/julianday for the rest, so both give the same answers.
@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer, cast, func, literal_column
+from sqlalchemy import Date, DateTime, Integer, bindparam, cast, func, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,8 +31,17 @@ def is_postgresql(session: Session) -> bool:
 
 
 def prepare(session: Session) -> bool:
-    """Call before a query using these expressions; returns whether the session is on PostgreSQL."""
+    """Call before a dashboard query; returns whether the session is on PostgreSQL.
+
+    On PostgreSQL it turns JIT compilation off for the transaction: these aggregates over a few thousand to a few
+    hundred thousand rows finish in milliseconds, and JIT spent 100-150 ms compiling each of them (measured with
+    EXPLAIN ANALYZE on the million-request benchmark). On SQLite it registers the London-time function."""
     if is_postgresql(session):
+        session.connection()  # begins the transaction the setting belongs to
+        transaction = session.get_transaction()
+        if session.info.get("dashboard_prepared") is not transaction:
+            session.execute(text("SET LOCAL jit = off"))
+            session.info["dashboard_prepared"] = transaction
         return True
     raw = session.connection().connection.driver_connection
     raw.create_function("eh_london", 1, _london_text, deterministic=True)  # type: ignore[union-attr]
@@ -58,16 +68,18 @@ def month_start(pg: bool, column: Any) -> ColumnElement[Any]:
     return func.strftime("%Y-%m-01", local)
 
 
+def day_number(column: Any, day_starts: list[datetime]) -> ColumnElement[int]:
+    """PostgreSQL only: which of the period's London days `column` falls in (1 = the first), by binary search over
+    the days' UTC start instants. Week and month counts are then summed from day counts."""
+    edges = bindparam("day_starts", day_starts, type_=ARRAY(DateTime(timezone=True)))
+    return func.width_bucket(column, edges)
+
+
 def hours_between(pg: bool, start: Any, end: Any) -> ColumnElement[float]:
     if pg:
-        return cast(func.extract("epoch", end - start), Float) / 3600.0
+        # date_part gives double precision; extract() gives numeric, several times slower to aggregate.
+        return func.date_part("epoch", end - start) / 3600.0
     return (func.julianday(end) - func.julianday(start)) * 24.0
-
-
-def twelve_months_before(pg: bool, column: Any) -> ColumnElement[Any]:
-    if pg:
-        return column - literal_column("interval '12 months'")
-    return func.datetime(column, "-12 months")
 
 
 def as_date(value: date | str) -> date:

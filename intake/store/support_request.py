@@ -22,6 +22,22 @@ DECIDED = "decided"
 STATUSES = (AWAITING_DECISION, IN_TRIAGE, DECIDED)
 
 
+# What the dashboard reads for a period besides received_at (see ix_support_requests_received).
+DASHBOARD_COLUMNS = (
+    "referring_agency",
+    "referring_organisation",
+    "level",
+    "route",
+    "status",
+    "hub_outcome",
+    "hub_level",
+    "decided_at",
+    "decision_due_at",
+    "feedback_sent_at",
+    "repeat_of_id",
+)
+
+
 def format_reference(year: int, number: int) -> str:
     return f"RFS-{year}-{number:06d}"
 
@@ -40,7 +56,9 @@ class SupportRequest(Base):
         Index("ix_support_requests_status_due", "status", "decision_due_at"),
         Index("ix_support_requests_child_name_dob", "child_name_key", "child_dob"),
         Index("ix_support_requests_child_postcode_dob", "child_postcode", "child_dob"),
-        Index("ix_support_requests_received", "received_at"),
+        # On PostgreSQL the received_at index carries the columns the managers' dashboard counts, so a period's
+        # figures are read from the index alone (index-only scan), half the time of visiting the table's rows.
+        Index("ix_support_requests_received", "received_at", postgresql_include=list(DASHBOARD_COLUMNS)),
         # For the managers' dashboard: decisions made in a week, and a period narrowed to one agency or organisation.
         Index("ix_support_requests_decided", "decided_at"),
         Index("ix_support_requests_agency_received", "referring_agency", "received_at"),
@@ -88,6 +106,9 @@ class SupportRequest(Base):
     hub_rationale: Mapped[str | None] = mapped_column(Text)
     override_reason: Mapped[str | None] = mapped_column(Text)
     feedback_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The most recent earlier request about the same child within 12 months, set on submission
+    # (intake.repeat_requests): what the managers' repeat-request figures count.
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("support_requests.id", ondelete="SET NULL"))
 
     referrer: Mapped[Referrer] = relationship(lazy="joined")
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hub.dashboard.figures import STATUTORY_OUTCOMES
 from hub.dashboard.period import Period
+from intake.repeat_requests import mark_repeat
 from intake.store.referrer import Referrer
 from intake.store.support_request import AWAITING_DECISION, DECIDED, SupportRequest
 
@@ -41,6 +42,7 @@ def add_request(session: Session, referrer: Referrer, reference: str, **fields: 
     )
     session.add(row)
     session.flush()
+    mark_repeat(session, row, row.received_at)  # as the submit listener does
     return row
 
 
@@ -79,7 +81,7 @@ def seed(session: Session) -> dict[str, SupportRequest]:
             ref,
             "RFS-2026-000010",
             received_at=at(10, 10, month=1),
-            referring_agency="health",
+            referring_agency="gp",
             referring_organisation="Testford Surgery",
             level=2,
             route="early_help_universal_plus",
@@ -150,7 +152,7 @@ def seed(session: Session) -> dict[str, SupportRequest]:
             ref,
             "RFS-2026-000104",
             received_at=at(18, 10),
-            referring_agency="health",
+            referring_agency="gp",
             referring_organisation="Testford Surgery",
             level=3,
             route="early_help_intensive",

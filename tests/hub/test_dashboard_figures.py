@@ -56,7 +56,7 @@ def test_weeks_and_months_follow_london_time(database_url: str) -> None:
 
 def test_by_agency_organisation_and_route(session: Session) -> None:
     agencies = figures.requests_by_agency(session, PERIOD)
-    assert [(c.key, c.requests) for c in agencies] == [("school", 3), ("police", 2), ("health", 1)]
+    assert [(c.key, c.requests) for c in agencies] == [("school", 3), ("police", 2), ("gp", 1)]
     organisations = figures.requests_by_organisation(session, PERIOD)
     assert [(c.key, c.requests) for c in organisations] == [
         ("Testhill Primary", 2),
@@ -174,16 +174,26 @@ def test_filters_narrow_every_figure(session: Session) -> None:
 
 def test_weekly_figures(session: Session) -> None:
     first = figures.weekly_figures(session, date(2026, 11, 2), date(2026, 11, 8))
-    assert (first.received, first.decided_in_period, first.decided_on_time, first.repeats) == (2, 2, 2, 0)
-    assert (first.statutory, first.feedback_sent) == (1, 2)
+    assert (first.received, first.decisions_made, first.decided_on_time, first.repeats) == (2, 2, 2, 0)
+    assert (first.statutory, first.feedback_sent, first.overdue) == (1, 2, 0)
+    assert first.by_level == {2: 1, 4: 1}
+    assert first.by_route == {"early_help_universal_plus": 1, "hub_child_protection": 1}
     second = figures.weekly_figures(session, date(2026, 11, 9), date(2026, 11, 15))
-    assert (second.received, second.decided_in_period, second.decided_on_time, second.repeats) == (1, 1, 0, 1)
+    assert (second.received, second.decisions_made, second.decided_on_time, second.repeats) == (1, 1, 0, 1)
     assert second.on_time_share == 0.0 and second.repeat_share == 1.0
     payload = second.as_payload()
     assert payload["start"] == "2026-11-09" and payload["statutory_assessments"] == 1
+    assert payload["decided_within_deadline_percent"] == 0 and payload["repeat_percent"] == 100.0
+    assert payload["by_level"] == {"3": 1}
     # Decisions are counted in the week they were made: r4 came in and was decided on 18 November.
     third = figures.weekly_figures(session, date(2026, 11, 16), date(2026, 11, 22))
-    assert (third.received, third.decided_in_period) == (1, 1)
+    assert (third.received, third.decisions_made) == (1, 1)
+    # r5 (due 24 Nov) and r6 (due 30 Nov) are undecided: one is overdue by the end of the last week, both after.
+    assert figures.weekly_figures(session, date(2026, 11, 23), date(2026, 11, 29)).overdue == 1
+    assert figures.weekly_figures(session, date(2026, 11, 30), date(2026, 12, 6)).overdue == 2
+    assert (
+        figures.weekly_figures(session, date(2026, 11, 23), date(2026, 11, 29), Filters(agency="police")).overdue == 0
+    )
 
 
 def test_empty_period_gives_noughts_not_errors(session: Session) -> None:
@@ -194,3 +204,37 @@ def test_empty_period_gives_noughts_not_errors(session: Session) -> None:
     assert figures.repeat_requests(session, empty).share is None
     assert figures.statutory_assessments(session, empty).share_of_decided is None
     assert [r.override_rate for r in figures.requests_by_level(session, empty)] == [None] * 4
+
+
+def test_overview_matches_the_single_figures(session: Session) -> None:
+    for filters in (Filters(), Filters(agency="school"), Filters(organisation="Testford Surgery")):
+        o = figures.overview(session, PERIOD, filters)
+        assert o.timeliness == figures.timeliness(session, PERIOD, filters)
+        assert o.timeliness.distribution == figures.timeliness(session, PERIOD, filters).distribution
+        assert o.feedback == figures.time_to_feedback(session, PERIOD, filters)
+        assert o.repeats == figures.repeat_requests(session, PERIOD, filters)
+        assert o.statutory == figures.statutory_assessments(session, PERIOD, filters)
+
+
+def test_breakdowns_match_the_single_figures(session: Session) -> None:
+    # On PostgreSQL this is one GROUPING SETS query; it must agree with the seven plain queries.
+    for filters in (Filters(), Filters(agency="school"), Filters(organisation="Testshire Police")):
+        b = figures.breakdowns(session, PERIOD, filters, organisation_limit=3)
+        assert b.per_week == figures.requests_per_week(session, PERIOD, filters)
+        assert b.per_month == figures.requests_per_month(session, PERIOD, filters)
+        assert b.agencies == figures.requests_by_agency(session, PERIOD, filters)
+        assert b.organisations == figures.requests_by_organisation(session, PERIOD, filters, limit=3)
+        assert b.levels == figures.requests_by_level(session, PERIOD, filters)
+        assert b.routes == figures.requests_by_route(session, PERIOD, filters)
+        assert b.outcomes == figures.requests_by_outcome(session, PERIOD, filters)
+    empty = figures.breakdowns(session, Period(date(2020, 1, 6), date(2020, 1, 12)))
+    assert [c.requests for c in empty.per_week] == [0] and empty.agencies == []
+
+
+def test_the_weekly_summary_to_managers_carries_the_headline_figures(session: Session) -> None:
+    from hub.follow_up import weekly_figures as weekly_summary_payload
+
+    payload = weekly_summary_payload(session, at(9, 0), at(16, 0))
+    assert payload["start"] == "2026-11-09T00:00:00+00:00"
+    assert (payload["received"], payload["repeats"], payload["statutory_assessments"]) == (1, 1, 1)
+    assert payload["decided_within_deadline_percent"] == 0

@@ -92,7 +92,7 @@ def test_csv_of_every_table_has_its_columns(seeded: Flask, client: FlaskClient) 
         [
             "RFS-2026-000104",
             "2026-11-18 10:00",
-            "Health (GP, health visitor, school nurse, hospital, midwife)",
+            "GP practice",
             "3 Intensive",
             "Request for support to the hub: intensive early help",
             "RFS-2026-000010",

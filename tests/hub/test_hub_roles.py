@@ -34,6 +34,7 @@ def test_every_protected_get_page_redirects_anonymous_people_to_sign_in(app: Fla
         if not rule.rule.startswith("/hub") or rule.endpoint in PUBLIC_HUB_ENDPOINTS:
             continue
         path = rule.rule.replace("<int:request_id>", "1").replace("<int:other_id>", "2")
+        path = path.replace("<int:message_id>", "1")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(path, method=method)
             assert response.status_code == 302, (method, path, response.status_code)

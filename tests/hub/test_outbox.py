@@ -301,3 +301,22 @@ def test_console_notifier_logs_no_child_details(app: Flask, clock: FakeClock, ca
     line = " ".join(r.getMessage() for r in caplog.records if r.name == "earlyhelp.notify")
     assert reference in line and "level=3" in line and "route=early_help_intensive" in line
     assert "Sam" not in line and "Synthetic" not in line
+
+
+def test_a_later_message_about_the_same_request_sees_the_earlier_ones_receipt(app: Flask, clock: FakeClock) -> None:
+    db = app.extensions["db"]
+    with db.transaction() as s:
+        request = make_request(s, clock.now)
+        alert = enqueue(s, channel="slack", kind="hub_new_request", recipient={}, payload={}, now=clock.now,
+                        request_id=request.id)  # fmt: skip
+        enqueue(s, channel="slack", kind="hub_request_updated", recipient={}, payload={"alert_message_id": alert.id},
+                now=clock.now, request_id=request.id)  # fmt: skip
+    seen: list[str | None] = []
+
+    def look(message: OutboxMessage) -> None:
+        if message.kind == "hub_request_updated":
+            with db.reading() as s:
+                seen.append(s.get(OutboxMessage, message.payload["alert_message_id"]).external_id)
+
+    assert run_due(db, {"slack": RecordingNotifier(before_deliver=look)}, clock.now).sent == 2
+    assert seen == ["recorded-1"]
