@@ -40,7 +40,7 @@ def consent_state(answers: dict[str, Any]) -> str:
 def indicator_ids(answers: dict[str, Any]) -> list[str]:
     picked: set[str] = set()
     for key, value in answers.items():
-        if (key == "indicators" or key.startswith("indicators:")) and isinstance(value, list):
+        if (key == "indicators" or key.startswith("indicators.")) and isinstance(value, list):
             picked.update(value)
     return sorted(picked)
 

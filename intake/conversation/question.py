@@ -78,7 +78,7 @@ class Question:
         part = f" (part {page} of {pages})" if pages > 1 else ""
         return replace(
             self,
-            id=f"{self.id}:{category}:{page}",
+            id=f"{self.id}.{category}.{page}",
             label=f"{label}{part}",
             prompt=f"{label}{part}. {self.prompt}",
             choices=choices,
@@ -151,7 +151,7 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
         where = f"{where} ({item['id']})"
         if item["kind"] not in KINDS:
             raise QuestionFileError(f"{where}: unknown kind {item['kind']!r}")
-        if item["id"] in seen or ":" in item["id"]:
+        if item["id"] in seen or not item["id"].isidentifier():
             raise QuestionFileError(f"{where}: duplicate or malformed id")
         if item.get("section", "") not in SECTIONS:
             raise QuestionFileError(f"{where}: section must be one of {', '.join(SECTIONS)}")

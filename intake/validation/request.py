@@ -74,9 +74,16 @@ def request_schema(steps: Sequence[tuple[Question, Sequence[Choice]]], today: da
     for question, choices in steps:
         if question.kind in ("review",):
             continue
-        declared[question.id] = field_for(question, choices, today)
+        field = field_for(question, choices, today)
+        # Indicator pages are named like 'indicators.neglect.1'; a dotted attribute would nest in the result.
+        field.data_key = question.id
+        declared[_attribute(question.id)] = field
     schema_class = RequestRules.from_dict(declared, name="RequestSchema")
     return schema_class(today=today)
+
+
+def _attribute(key: str) -> str:
+    return key.replace(".", "__")
 
 
 def validate_request(
@@ -85,7 +92,9 @@ def validate_request(
     """The clean answers of a complete request, and what is wrong with them (empty when nothing is)."""
     schema = request_schema(steps, today)
     try:
-        return schema.load(answers), []
+        loaded = schema.load(answers)
+        keys = {_attribute(q.id): q.id for q, _ in steps}
+        return {keys.get(name, name): value for name, value in loaded.items()}, []
     except ValidationError as err:
         problems = []
         order = [q.id for q, _ in steps]

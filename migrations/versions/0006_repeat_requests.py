@@ -1,7 +1,7 @@
 """repeat requests: support_requests.repeat_of_id, set on submission, backfilled here for existing requests
 
 Revision ID: 0006_repeat_requests
-Revises: 0005_follow_ups
+Revises: 0006_hub_staff
 Create Date: 2026-11-23 19:05:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_repeat_requests"
-down_revision: str | None = "0005_follow_ups"
+down_revision: str | None = "0006_hub_staff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

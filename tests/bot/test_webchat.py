@@ -35,7 +35,7 @@ def answer_until_review(
         qid = question.get("question_id")
         if qid == "review":
             return data
-        if qid.startswith("indicators:"):
+        if qid.startswith("indicators."):
             body = {"choices": [c["value"] for c in question["choices"][:pick_indicators]]}
         elif qid == "concern_categories" and qid not in answers:
             body = {"choices": [question["choices"][0]["value"]]}

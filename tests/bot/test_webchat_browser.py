@@ -53,6 +53,7 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
     answer_text("Testchild")
     wait_for("date of birth")
     answer_text("14/03/2016")
+    wait_for("gender")
 
     # From here, answer whatever comes until the review, choosing the first option where there is a list.
     bot_lines = page.locator("#transcript li.bot")
