@@ -20,8 +20,7 @@ from sqlalchemy.exc import OperationalError
 from bot.teams import cards
 from intake.conversation.engine import CARRY_ON
 from intake.conversation.turn import Inbound
-from intake.service import IntakeService, StepResult
-from intake.store.draft import OPEN
+from intake.service import DraftNotFound, IntakeService, StepResult
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +36,10 @@ SHARED_SPACE = (
     "them. Open a chat with me to raise a concern."
 )
 OUT_OF_DATE = "That card was out of date, so nothing was changed. Here is where you are now."
+
+
+# claim(request_id, actor, now) -> a short message for the person who clicked, or None when it worked.
+ClaimHandler = Callable[[int, str, datetime], str | None]
 
 
 class Sender(Protocol):
@@ -83,6 +86,12 @@ def invoke_card(content: dict[str, Any]) -> Response:
     return Response(200, body.model_dump(by_alias=True))
 
 
+def invoke_message(text: str) -> Response:
+    # A short message shown to the person who pressed the button; the card itself stays as it is.
+    body = AdaptiveCardInvokeResponse(status_code=200, type="application/vnd.microsoft.activity.message", value=text)
+    return Response(200, body.model_dump(by_alias=True))
+
+
 def invoke_error(message: str, status: int = 500) -> Response:
     # Teams shows the message and keeps the card as it was, with what the person had typed still in it.
     body = AdaptiveCardInvokeResponse(
@@ -97,6 +106,7 @@ class TeamsBot:
     send: Sender
     clock: Callable[[], datetime]
     hub_conversation_id: str | None = None
+    claim_handler: ClaimHandler | None = None
 
     # -- dispatch --------------------------------------------------------------------------------------------------
 
@@ -109,6 +119,8 @@ class TeamsBot:
             data = action.get("data") if isinstance(action.get("data"), dict) else {}
             data = {**data, "verb": action.get("verb") or data.get("verb")}
             try:
+                if data.get("verb") == "claim":
+                    return invoke_message(self.claim(activity, data))
                 return invoke_card(self.card_action(activity, data))
             except OperationalError:
                 log.exception("database unavailable handling a Teams card action")
@@ -147,7 +159,7 @@ class TeamsBot:
         """A button on one of our cards. Returns the card to show next."""
         verb = data.get("verb")
         if verb == "claim":
-            return self.claim(activity, data)
+            return cards.notice_card(self.claim(activity, data))
         if not _is_personal(activity):
             return cards.notice_card(SHARED_SPACE)
         now = self.clock()
@@ -155,16 +167,14 @@ class TeamsBot:
         draft_id = data.get("draft")
         if verb != "answer" or not isinstance(draft_id, str):
             return self._card(self.intake.open_conversation(CHANNEL, identity, now, address_of(activity)))
-        position = self.intake.position(draft_id, CHANNEL, identity)
-        if position is None:
+        step = data.get("step") if isinstance(data.get("step"), str) else None
+        try:
+            # The card names its step: an old card pressed again is never applied to a later question.
+            result = self.intake.handle(draft_id, self._inbound(step, data), now, owner=(CHANNEL, identity))
+        except DraftNotFound:
             # Not this person's draft (or none at all): never touch it; show them their own.
             result = self.intake.open_conversation(CHANNEL, identity, now, address_of(activity))
             return self._card(result, notice=OUT_OF_DATE)
-        status, step = position
-        if status == OPEN and data.get("step") != step:
-            # An older card clicked again (or a retried request that already went through): do not re-apply it.
-            return self._card(self.intake.current(draft_id, now), notice=OUT_OF_DATE)
-        result = self.intake.handle(draft_id, self._inbound(step, data), now)
         return self._card(self._after(activity, identity, result))
 
     def typed(self, activity: Activity) -> dict[str, Any]:
@@ -240,5 +250,17 @@ class TeamsBot:
             f"{SHARED_SPACE}\n\nTo send the hub's notifications to this conversation, set TEAMS_HUB_CONVERSATION={here}"
         )
 
-    def claim(self, activity: Activity, data: dict[str, Any]) -> dict[str, Any]:
-        return cards.notice_card("Claiming from Teams is not available yet. Open the request in the hub.")
+    def claim(self, activity: Activity, data: dict[str, Any]) -> str:
+        """Claim from the hub's channel card. The card itself is updated through the outbox (hub_request_updated)."""
+        if self.hub_conversation_id is None or not activity.conversation:
+            return "Claiming from Teams is not set up here. Open the request in the hub."
+        if activity.conversation.id.split(";")[0] != self.hub_conversation_id.split(";")[0]:
+            return "Requests can only be claimed from the hub's own channel."
+        request_id = data.get("request_id")
+        if not isinstance(request_id, int) or isinstance(request_id, bool):
+            return "That card is out of date. Open the request in the hub."
+        if self.claim_handler is None:
+            return "Claiming from Teams is not available yet. Open the request in the hub."
+        problem = self.claim_handler(request_id, f"teams:{identity_of(activity)}", self.clock())
+        reference = data.get("reference") if isinstance(data.get("reference"), str) else f"request {request_id}"
+        return problem or f"You have claimed {reference}."
