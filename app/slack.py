@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
@@ -22,6 +22,7 @@ from bot.slack.store import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE,
 from bot.slack.submission import remember_address
 from hub.new_request import HubDestination
 from hub.notifiers.slack import SlackNotifier
+from intake import triage
 from intake.service import IntakeService
 
 TokenLookup = Callable[[str | None, str | None], str | None]
@@ -96,6 +97,7 @@ def register_slack(app: Flask, listener_executor: Executor | None = None) -> Non
         hub_name=app.extensions["rules"].contacts.hub_name,
         installation_store=installation_store,
         state_store=state_store,
+        claim=_claimer(intake),
         listener_executor=listener_executor,
     )
     # Before the hub's submit listener, which sends the receipt to the address remembered here.
@@ -124,3 +126,17 @@ def register_event_cleanup(scheduler: BaseScheduler, app: Flask) -> None:
         misfire_grace_time=12 * 3600,
         replace_existing=True,
     )
+
+
+def _claimer(intake: IntakeService) -> Callable[[int, str, datetime], str | None]:
+    """The hub channel's Claim button: intake.triage.claim in its own transaction (it enqueues the card update)."""
+
+    def claim(request_id: int, actor: str, now: datetime) -> str | None:
+        try:
+            with intake.db.transaction() as s:
+                triage.claim(s, request_id, actor, now)
+        except triage.TriageError as err:
+            return str(err)
+        return None
+
+    return claim
