@@ -490,25 +490,22 @@ def test_the_hub_channel_gets_an_anonymous_summary_with_claim_and_open(
     }
 
 
-def enqueue_outcome(app: Flask, clock: Any) -> int:
-    """What the hub does when it records its decision: a referrer_outcome row to the referrer's own chat."""
-    from intake.store.outbox import enqueue
+def record_outcome(app: Flask, clock: Any) -> None:
+    """The hub records its decision (intake.triage): that enqueues the outcome to the referrer's own chat."""
+    from intake import triage
 
     with app.extensions["db"].transaction() as s:
         request = s.scalars(select(SupportRequest)).one()
-        request.hub_outcome = "early_help"
-        request.hub_level = 2
-        message = enqueue(
+        triage.record_decision(
             s,
-            channel=request.referrer.channel,
-            kind="referrer_outcome",
-            recipient=request.referrer.address,
-            payload={**request.summary(), "hub_outcome": "early help", "hub_level": 2},
+            request.id,
+            outcome="early_help_intensive",
+            hub_level=request.level,
+            rationale="Synthetic rationale for a test.",
+            override_reason=None,
+            actor="staff:jo.worker@example.org",
             now=clock(),
-            request_id=request.id,
-            dedupe_key=f"referrer_outcome:{request.id}",
         )
-        return message.id
 
 
 def test_the_outcome_reaches_the_referrer_proactively(
@@ -516,9 +513,8 @@ def test_the_outcome_reaches_the_referrer_proactively(
 ) -> None:
     submit_through_cards(teams, bot_framework)
     sweep(teams_app, clock)
-    enqueue_outcome(teams_app, clock)
-    report = sweep(teams_app, clock)
-    assert report.sent == 1
+    record_outcome(teams_app, clock)
+    sweep(teams_app, clock)
     posted = bot_framework.posted_to("a:personal-1")
     assert len(posted) == 1
     activity_sent = posted[0].activity
@@ -526,7 +522,10 @@ def test_the_outcome_reaches_the_referrer_proactively(
     assert activity_sent["conversation"]["tenantId"] == TENANT_ID
     assert activity_sent["from"]["id"] == f"28:{APP_ID}"
     text = text_of(activity_sent["attachments"][0]["content"])
-    assert "The hub has decided on your request" in text and "Outcome: early help" in text
+    assert "The hub has decided on your request" in text
+    assert "Outcome: Early help: intensive / team around the family" in text
+    assert "What happens next: Intensive early help" in text
+    assert "Synthetic rationale" not in text, "the hub's rationale is its own record"
 
 
 def test_a_connector_outage_loses_nothing_and_the_sweep_retries(
