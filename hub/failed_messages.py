@@ -1,6 +1,6 @@
 """Messages the service gave up sending, for hub managers: each is a promise someone must now keep another way
-(phone the referrer, post in the hub channel). A manager can send one again once the cause is fixed, or mark it
-dealt with. Both are audited.
+(phone the referrer, post in the hub channel); follow-ups that failed are listed too. A manager can send a message
+again once the cause is fixed, or mark it dealt with. Both are audited.
 
 Place in the flow: outbox sweep (hub/outbox_sweep.py) marks a row failed -> **this page** -> retry (back to the
 sweep) or cancel.
@@ -12,7 +12,9 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from sqlalchemy import select
 
 from hub.auth import HUB_MANAGER, current_staff, now, require_role
+from hub.follow_up import LABELS
 from hub.outbox_sweep import cancel_message, failed_messages, retry_failed
+from intake.store.follow_up import FAILED, FollowUp
 from intake.store.support_request import SupportRequest
 
 blueprint = Blueprint("hub_messages", __name__, template_folder="templates")
@@ -23,11 +25,16 @@ blueprint = Blueprint("hub_messages", __name__, template_folder="templates")
 def failed() -> str:
     with current_app.extensions["db"].reading() as s:
         messages = failed_messages(s, limit=200)
-        ids = {m.request_id for m in messages if m.request_id}
+        follow_ups = s.scalars(
+            select(FollowUp).where(FollowUp.status == FAILED).order_by(FollowUp.due_at.desc()).limit(200)
+        ).all()
+        ids = {m.request_id for m in messages if m.request_id} | {f.request_id for f in follow_ups if f.request_id}
         references = dict(
             s.execute(select(SupportRequest.id, SupportRequest.reference).where(SupportRequest.id.in_(ids))).all()
         )
-    return render_template("hub/failed_messages.html", messages=messages, references=references)
+    return render_template(
+        "hub/failed_messages.html", messages=messages, follow_ups=follow_ups, labels=LABELS, references=references
+    )
 
 
 def _change(message_id: int, change: str) -> Response:

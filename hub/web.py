@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hub import queue, sign_in
+from hub import audit_trail, follow_up, queue, request_page, sign_in
 from hub.auth import init_auth
 from intake.actor import display_actor
+from intake.triage import on_decision
 
 
 def init_hub(app: Flask) -> None:
@@ -18,4 +19,8 @@ def init_hub(app: Flask) -> None:
     sign_in.init_sso(app)
     app.register_blueprint(sign_in.blueprint)
     app.register_blueprint(queue.blueprint)
+    app.register_blueprint(request_page.blueprint)
+    app.register_blueprint(audit_trail.blueprint)
+    # Decisions from any front end (this app, Slack, Teams) schedule the early-help check-ins.
+    on_decision(follow_up.note_decision)
     app.add_template_filter(display_actor, "staff_name")

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from intake.store import audit
 from intake.store.draft import Draft
 from intake.store.referrer import Referrer
+from intake.store.request_note import RequestNote
 from intake.store.support_request import DECIDED, SupportRequest
 
 REDACTED = {"redacted": True}
@@ -65,6 +66,9 @@ def purge_personal_data(session: Session, now: datetime, retention_days: int, ba
             request_id=request.id,
             detail={"retention_days": retention_days},
         )
+    if due:
+        # Hub notes are free text about the child: they go with the rest.
+        session.execute(delete(RequestNote).where(RequestNote.request_id.in_([r.id for r in due])))
 
     # A referrer with no request still inside retention (or undecided) no longer needs to be known.
     live = exists().where(

@@ -119,19 +119,26 @@ class IntakeService:
                 return None
             return engine.current_question(self.flow, draft.state, now)
 
-    def handle(self, draft_id: str, inbound: Inbound, now: datetime) -> StepResult:
-        """One thing the person did. Safe to retry: a repeated submit returns the request made the first time."""
+    def handle(
+        self, draft_id: str, inbound: Inbound, now: datetime, *, owner: tuple[str, str] | None = None
+    ) -> StepResult:
+        """One thing the person did. Safe to retry: a repeated submit returns the request made the first time.
+
+        `owner` (channel, channel_user_id), when an adapter knows who is acting, must be the draft's identity:
+        anyone else's draft is DraftNotFound, so a forged draft id in a card cannot touch another person's draft."""
         try:
-            return self._handle(draft_id, inbound, now)
+            return self._handle(draft_id, inbound, now, owner)
         except (StaleDataError, IntegrityError):
             # Another delivery of the same message won the race; report what it did.
             log.info("draft %s changed under us; answering from the stored state", draft_id)
             return self.current(draft_id, now)
 
-    def _handle(self, draft_id: str, inbound: Inbound, now: datetime) -> StepResult:
+    def _handle(
+        self, draft_id: str, inbound: Inbound, now: datetime, owner: tuple[str, str] | None = None
+    ) -> StepResult:
         with self.db.transaction() as s:
             draft = s.get(Draft, draft_id)
-            if draft is None:
+            if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
                 raise DraftNotFound(draft_id)
             if draft.status == SUBMITTED:
                 request = s.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
@@ -179,14 +186,6 @@ class IntakeService:
                 .order_by(Draft.updated_at.desc())
                 .limit(1)
             )
-
-    def position(self, draft_id: str, channel: str, channel_user_id: str) -> tuple[str, str | None] | None:
-        """(status, current step) of a draft if it belongs to this identity; None for anyone else's or none."""
-        with self.db.reading() as s:
-            draft = s.get(Draft, draft_id)
-            if draft is None or (draft.channel, draft.channel_user_id) != (channel, channel_user_id):
-                return None
-            return draft.status, draft.step
 
     def remember_address(self, channel: str, channel_user_id: str, address: dict[str, Any], now: datetime) -> bool:
         """Keep how to reach this referrer in their own chat (for the hub's outcome later). False if unknown."""

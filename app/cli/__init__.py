@@ -12,8 +12,8 @@ def register(app: Flask) -> None:
     from app.cli.followups import followups_group
     from app.cli.rules import route_command, rules_group
     from app.cli.serve import serve_command
-    from app.cli.users import users_group
     from app.cli.teams import teams_group
+    from app.cli.users import users_group
     from app.retention_job import retention_group
 
     app.cli.add_command(db_group)

@@ -29,6 +29,10 @@ METADATA_TTL_SECONDS = 24 * 3600
 # A token naming an unknown key triggers a refetch, but not more often than this (unknown kids are cheap to send).
 REFETCH_AFTER_SECONDS = 300
 HTTP_TIMEOUT_SECONDS = 10
+# The channel reuses one token for many requests; a checked token is remembered this long (never past its expiry),
+# so the signature is not verified again on every card click. A small bound keeps memory flat under abuse.
+VERIFIED_TTL_SECONDS = 300
+VERIFIED_MAX = 2048
 
 
 class Unauthorized(Exception):
@@ -51,6 +55,7 @@ class TokenValidator:
     _keys: dict[str, tuple[jwt.PyJWK, list[str] | None]] = field(default_factory=dict)
     _fetched_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _verified: dict[str, tuple[float, dict[str, Any], list[str] | None]] = field(default_factory=dict)
 
     def validate(self, authorization: str | None, activity: dict[str, Any]) -> dict[str, Any]:
         """Return the token's claims, or raise Unauthorized."""
@@ -60,6 +65,24 @@ class TokenValidator:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Authorization is not a bearer token")
         token = token.strip()
+        claims, endorsements = self._verify(token)
+        channel = str(activity.get("channelId") or "")
+        if endorsements is not None and channel and channel not in endorsements:
+            raise Unauthorized("signing key is not endorsed for this channel")
+        claimed_url = claims.get("serviceurl")
+        service_url = activity.get("serviceUrl")
+        if not isinstance(claimed_url, str) or not isinstance(service_url, str):
+            raise Unauthorized("serviceurl claim or activity serviceUrl missing")
+        if not same_service_url(claimed_url, service_url):
+            raise Unauthorized("serviceurl claim does not match the activity")
+        return claims
+
+    def _verify(self, token: str) -> tuple[dict[str, Any], list[str] | None]:
+        """Signature, issuer, audience and expiry: the checks that depend on the token alone."""
+        now = time.time()
+        remembered = self._verified.get(token)
+        if remembered is not None and remembered[0] > now:
+            return remembered[1], remembered[2]
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as err:
@@ -79,16 +102,10 @@ class TokenValidator:
             )
         except jwt.PyJWTError as err:
             raise Unauthorized(f"token rejected: {type(err).__name__}") from None
-        channel = str(activity.get("channelId") or "")
-        if endorsements is not None and channel and channel not in endorsements:
-            raise Unauthorized("signing key is not endorsed for this channel")
-        claimed_url = claims.get("serviceurl")
-        service_url = activity.get("serviceUrl")
-        if not isinstance(claimed_url, str) or not isinstance(service_url, str):
-            raise Unauthorized("serviceurl claim or activity serviceUrl missing")
-        if not same_service_url(claimed_url, service_url):
-            raise Unauthorized("serviceurl claim does not match the activity")
-        return claims
+        if len(self._verified) >= VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[token] = (min(float(claims["exp"]), now + VERIFIED_TTL_SECONDS), claims, endorsements)
+        return claims, endorsements
 
     # -- keys ------------------------------------------------------------------------------------------------------
 

@@ -20,8 +20,7 @@ from sqlalchemy.exc import OperationalError
 from bot.teams import cards
 from intake.conversation.engine import CARRY_ON
 from intake.conversation.turn import Inbound
-from intake.service import IntakeService, StepResult
-from intake.store.draft import OPEN
+from intake.service import DraftNotFound, IntakeService, StepResult
 
 log = logging.getLogger(__name__)
 
@@ -155,16 +154,14 @@ class TeamsBot:
         draft_id = data.get("draft")
         if verb != "answer" or not isinstance(draft_id, str):
             return self._card(self.intake.open_conversation(CHANNEL, identity, now, address_of(activity)))
-        position = self.intake.position(draft_id, CHANNEL, identity)
-        if position is None:
+        step = data.get("step") if isinstance(data.get("step"), str) else None
+        try:
+            # The card names its step: an old card pressed again is never applied to a later question.
+            result = self.intake.handle(draft_id, self._inbound(step, data), now, owner=(CHANNEL, identity))
+        except DraftNotFound:
             # Not this person's draft (or none at all): never touch it; show them their own.
             result = self.intake.open_conversation(CHANNEL, identity, now, address_of(activity))
             return self._card(result, notice=OUT_OF_DATE)
-        status, step = position
-        if status == OPEN and data.get("step") != step:
-            # An older card clicked again (or a retried request that already went through): do not re-apply it.
-            return self._card(self.intake.current(draft_id, now), notice=OUT_OF_DATE)
-        result = self.intake.handle(draft_id, self._inbound(step, data), now)
         return self._card(self._after(activity, identity, result))
 
     def typed(self, activity: Activity) -> dict[str, Any]:

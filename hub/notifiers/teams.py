@@ -196,17 +196,20 @@ _FIELDS = (
     ("reference", "Reference"),
     ("level", "Recommended level of need"),
     ("route_label", "Route"),
+    ("route", "Route"),
     ("referring_agency", "Referred by"),
     ("decision_due_at", "Decision due"),
-    ("hub_level", "Hub's level of need"),
+    ("assigned_to", "Claimed by"),
+    ("outcome_label", "Outcome"),
     ("hub_outcome", "Outcome"),
     ("outcome", "Outcome"),
+    ("hub_level", "Hub's level of need"),
     ("next_steps", "What happens next"),
     ("timescale", "Timescale"),
     ("due_at", "Due"),
 )
-# Referrers' own chats may also be told the hub's reasons; a shared channel never is (it is not in _FIELDS).
-_PRIVATE_FIELDS = (("hub_rationale", "The hub's reasons"), ("message", "Message"))
+# Referrers' own chats may also be told the reasons; a shared channel never is (they are not in _FIELDS).
+_PRIVATE_FIELDS = (("reasons", "Why"), ("hub_rationale", "The hub's reasons"), ("message", "Message"))
 _SHARED_KINDS = ("hub_new_request", "hub_request_updated", "triage_reminder", "triage_escalation", "weekly_summary")
 
 
@@ -221,8 +224,10 @@ def _shown(key: str, value: Any) -> str:
             return datetime.fromisoformat(value).astimezone(LONDON).strftime("%a %d %b %Y %H:%M")
         except ValueError:
             return value
-    if key == "referring_agency" and isinstance(value, str):
+    if key in ("referring_agency", "hub_outcome", "outcome") and isinstance(value, str):
         return value.replace("_", " ")
+    if key == "assigned_to" and isinstance(value, str):
+        return value.partition(":")[2] or value
     return str(value)
 
 
@@ -234,9 +239,16 @@ def render(kind: str, payload: dict[str, Any], public_url: str = "") -> dict[str
     """The Teams message for one outbox row: an Adaptive Card from the structured payload."""
     body = [_line(_TITLES.get(kind, "Request for support update"), weight="bolder", size="medium")]
     fields = _FIELDS if kind in _SHARED_KINDS else _FIELDS + _PRIVATE_FIELDS
+    shown: set[str] = set()
     for key, label in fields:
         value = payload.get(key)
-        if value not in (None, "", []):
+        if value in (None, "", []) or label in shown:
+            continue
+        shown.add(label)
+        if isinstance(value, list):
+            body.append(_line(f"{label}:", weight="bolder"))
+            body += [_line(f"• {item}") for item in value[:20]]
+        else:
             body.append(_line(f"{label}: {_shown(key, value)}"))
     actions: list[dict[str, Any]] = []
     if kind == "hub_new_request" and payload.get("request_id") is not None:

@@ -253,7 +253,7 @@ def test_an_old_card_pressed_again_changes_nothing(teams: FlaskClient, bot_frame
     second = invoke(teams, bot_framework, no)
     assert step_of(second) == "referrer_name"
     stale = invoke(teams, bot_framework, no)
-    assert "out of date" in text_of(stale)
+    assert "already been answered" in text_of(stale)
     assert step_of(stale) == "referrer_name"
 
 
@@ -582,3 +582,14 @@ def test_an_optional_answer_left_empty_counts_as_not_known(teams: FlaskClient, b
     assert step_of(after) == "child_age_estimate"
     number = next(e for e in after["body"] if e.get("id") == "answer")
     assert number["type"] == "Input.Number" and number["min"] == 0
+
+
+def test_a_remembered_token_is_still_checked_against_each_activity(
+    teams: FlaskClient, bot_framework: BotFramework
+) -> None:
+    token = bot_framework.mint()
+    assert send(teams, bot_framework, activity(bot_framework, "message", text="hello"), token=token).status_code == 200
+    elsewhere = activity(bot_framework, "message", text="hello", serviceUrl="https://smba.evil.example.org/uk/")
+    assert send(teams, bot_framework, elsewhere, token=token).status_code == 401
+    other_channel = activity(bot_framework, "message", text="hello", channelId="webchat")
+    assert send(teams, bot_framework, other_channel, token=token).status_code == 401, "key endorsed for msteams only"

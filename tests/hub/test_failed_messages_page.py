@@ -43,6 +43,7 @@ def test_managers_see_failed_messages_and_act_on_them(app: Flask, client: FlaskC
     page = client.get("/hub/messages/failed").get_data(as_text=True)
     assert "Outcome to the referrer" in page and reference in page and "slack: user_not_found" in page
     assert "Sam" not in page and "Testchild" not in page
+    assert "Follow-ups that failed" not in page
 
     response = client.post(f"/hub/messages/{message_id}/retry", data={"csrf_token": _token(page)})
     assert response.status_code == 302
@@ -75,3 +76,18 @@ def test_workers_cannot_see_the_page_and_posts_need_the_form_token(
     assert manager.post(f"/hub/messages/{message_id}/retry").status_code in (400, 403)
     with app.extensions["db"].reading() as s:
         assert s.get(OutboxMessage, message_id).status == FAILED
+
+
+def test_failed_follow_ups_are_listed_too(app: Flask, client: FlaskClient, clock: FakeClock) -> None:
+    from hub.follow_up import schedule
+    from intake.store.follow_up import FollowUp
+
+    with app.extensions["db"].transaction() as s:
+        request = make_request(s, clock.now)
+        row = schedule(s, request.id, "triage_escalation", clock.now, clock.now)
+        row.status, row.attempts, row.last_error = FAILED, 8, "ValueError"
+        reference = request.reference
+        assert s.get(FollowUp, row.id) is row
+    sign_in_as(app, client, "hub_manager")
+    page = client.get("/hub/messages/failed").get_data(as_text=True)
+    assert "Follow-ups that failed" in page and "Escalate to hub managers" in page and reference in page
