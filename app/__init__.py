@@ -168,7 +168,7 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
         if hub is None:
             raise ValueError("TEAMS_HUB_CONVERSATION must look like <serviceUrl>v3/conversations/<conversation id>")
     app.extensions["teams_connector"] = connector
-    app.extensions["notifiers"]["teams"] = TeamsNotifier(connector, settings.public_url)
+    app.extensions["notifiers"]["teams"] = TeamsNotifier(connector, settings.public_url, app.extensions["db"])
     if hub is not None:
         app.extensions["hub_destinations"].append(HubDestination("teams", hub))
     app.extensions["teams_hub"] = hub
@@ -178,8 +178,28 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
         send=connector.send,
         clock=clock,
         hub_conversation_id=hub["conversation_id"] if hub else None,
+        claim_handler=_claim_handler(app.extensions["db"]),
     )
     app.register_blueprint(teams_blueprint)
+
+
+def _claim_handler(db: Database) -> Callable[[int, str, datetime], str | None]:
+    """Claim from a chat button: triage.claim in its own transaction; a refusal comes back as a sentence."""
+    from sqlalchemy.exc import OperationalError
+
+    from intake import triage
+
+    def claim(request_id: int, actor: str, now: datetime) -> str | None:
+        try:
+            with db.transaction() as s:
+                triage.claim(s, request_id, actor, now)
+        except triage.TriageError as err:
+            return str(err)
+        except OperationalError:
+            return "The hub's database is not answering just now. Try again in a minute."
+        return None
+
+    return claim
 
 
 def settings_of(app: Flask) -> Settings:

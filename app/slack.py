@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
+from datetime import datetime, timedelta
 
+from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from app.config import Settings
 from bot.slack import SlackConfig, create_bolt_app, slack_blueprint
-from bot.slack.store import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+from bot.slack.store import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE, forget_events_before
 from bot.slack.submission import remember_address
 from hub.new_request import HubDestination
 from hub.notifiers.slack import SlackNotifier
+from intake import triage
 from intake.service import IntakeService
 
 TokenLookup = Callable[[str | None, str | None], str | None]
+# Slack retries an Events API delivery for about an hour; a day's receipts is plenty to recognise a retry.
+EVENT_MEMORY = timedelta(days=1)
 
 
 def slack_config(settings: Settings) -> SlackConfig | None:
@@ -92,6 +97,7 @@ def register_slack(app: Flask, listener_executor: Executor | None = None) -> Non
         hub_name=app.extensions["rules"].contacts.hub_name,
         installation_store=installation_store,
         state_store=state_store,
+        claim=_claimer(intake),
         listener_executor=listener_executor,
     )
     # Before the hub's submit listener, which sends the receipt to the address remembered here.
@@ -99,6 +105,38 @@ def register_slack(app: Flask, listener_executor: Executor | None = None) -> Non
     app.extensions["notifiers"]["slack"] = SlackNotifier(token_for, intake.db, config.api_url)
     if config.hub_channel:
         app.extensions["hub_destinations"].append(HubDestination("slack", hub_recipient(config.hub_channel)))
+    app.extensions.setdefault("clock_jobs", []).append(register_event_cleanup)
     app.extensions["slack"] = bolt
     app.extensions["slack_token_for"] = token_for
     app.register_blueprint(slack_blueprint(bolt))
+
+
+def forget_old_events(app: Flask) -> int:
+    return forget_events_before(app.extensions["db"], app.extensions["clock"]() - EVENT_MEMORY)
+
+
+def register_event_cleanup(scheduler: BaseScheduler, app: Flask) -> None:
+    scheduler.add_job(
+        forget_old_events,
+        "cron",
+        hour=3,
+        minute=10,
+        args=[app],
+        id="slack_event_cleanup",
+        misfire_grace_time=12 * 3600,
+        replace_existing=True,
+    )
+
+
+def _claimer(intake: IntakeService) -> Callable[[int, str, datetime], str | None]:
+    """The hub channel's Claim button: intake.triage.claim in its own transaction (it enqueues the card update)."""
+
+    def claim(request_id: int, actor: str, now: datetime) -> str | None:
+        try:
+            with intake.db.transaction() as s:
+                triage.claim(s, request_id, actor, now)
+        except triage.TriageError as err:
+            return str(err)
+        return None
+
+    return claim

@@ -44,6 +44,8 @@ class Posted:
     conversation_id: str
     authorization: str
     activity: dict[str, Any]
+    # Set when the bot replaced an earlier activity (PUT .../activities/<id>) instead of posting a new one.
+    replaced: str | None = None
 
 
 @dataclass
@@ -127,6 +129,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, fake.jwks())
         else:
             self._json(404, {"error": "not found"})
+
+    def do_PUT(self) -> None:
+        fake = self.server.fake
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        match = _ACTIVITIES.match(self.path.split("?")[0])
+        if not match or not match["reply"]:
+            self._json(404, {"error": "not found"})
+            return
+        with fake.lock:
+            fake.posted.append(
+                Posted(
+                    match["base"],
+                    match["conversation"],
+                    self.headers.get("Authorization", ""),
+                    json.loads(raw or b"{}"),
+                    replaced=match["reply"],
+                )
+            )
+        self._json(200, {"id": match["reply"]})
 
     def do_POST(self) -> None:
         fake = self.server.fake

@@ -38,6 +38,10 @@ SHARED_SPACE = (
 OUT_OF_DATE = "That card was out of date, so nothing was changed. Here is where you are now."
 
 
+# claim(request_id, actor, now) -> a short message for the person who clicked, or None when it worked.
+ClaimHandler = Callable[[int, str, datetime], str | None]
+
+
 class Sender(Protocol):
     """Posts one activity into a Teams conversation (the connector). Raises when it could not."""
 
@@ -82,6 +86,12 @@ def invoke_card(content: dict[str, Any]) -> Response:
     return Response(200, body.model_dump(by_alias=True))
 
 
+def invoke_message(text: str) -> Response:
+    # A short message shown to the person who pressed the button; the card itself stays as it is.
+    body = AdaptiveCardInvokeResponse(status_code=200, type="application/vnd.microsoft.activity.message", value=text)
+    return Response(200, body.model_dump(by_alias=True))
+
+
 def invoke_error(message: str, status: int = 500) -> Response:
     # Teams shows the message and keeps the card as it was, with what the person had typed still in it.
     body = AdaptiveCardInvokeResponse(
@@ -96,6 +106,7 @@ class TeamsBot:
     send: Sender
     clock: Callable[[], datetime]
     hub_conversation_id: str | None = None
+    claim_handler: ClaimHandler | None = None
 
     # -- dispatch --------------------------------------------------------------------------------------------------
 
@@ -108,6 +119,8 @@ class TeamsBot:
             data = action.get("data") if isinstance(action.get("data"), dict) else {}
             data = {**data, "verb": action.get("verb") or data.get("verb")}
             try:
+                if data.get("verb") == "claim":
+                    return invoke_message(self.claim(activity, data))
                 return invoke_card(self.card_action(activity, data))
             except OperationalError:
                 log.exception("database unavailable handling a Teams card action")
@@ -146,7 +159,7 @@ class TeamsBot:
         """A button on one of our cards. Returns the card to show next."""
         verb = data.get("verb")
         if verb == "claim":
-            return self.claim(activity, data)
+            return cards.notice_card(self.claim(activity, data))
         if not _is_personal(activity):
             return cards.notice_card(SHARED_SPACE)
         now = self.clock()
@@ -237,5 +250,17 @@ class TeamsBot:
             f"{SHARED_SPACE}\n\nTo send the hub's notifications to this conversation, set TEAMS_HUB_CONVERSATION={here}"
         )
 
-    def claim(self, activity: Activity, data: dict[str, Any]) -> dict[str, Any]:
-        return cards.notice_card("Claiming from Teams is not available yet. Open the request in the hub.")
+    def claim(self, activity: Activity, data: dict[str, Any]) -> str:
+        """Claim from the hub's channel card. The card itself is updated through the outbox (hub_request_updated)."""
+        if self.hub_conversation_id is None or not activity.conversation:
+            return "Claiming from Teams is not set up here. Open the request in the hub."
+        if activity.conversation.id.split(";")[0] != self.hub_conversation_id.split(";")[0]:
+            return "Requests can only be claimed from the hub's own channel."
+        request_id = data.get("request_id")
+        if not isinstance(request_id, int) or isinstance(request_id, bool):
+            return "That card is out of date. Open the request in the hub."
+        if self.claim_handler is None:
+            return "Claiming from Teams is not available yet. Open the request in the hub."
+        problem = self.claim_handler(request_id, f"teams:{identity_of(activity)}", self.clock())
+        reference = data.get("reference") if isinstance(data.get("reference"), str) else f"request {request_id}"
+        return problem or f"You have claimed {reference}."

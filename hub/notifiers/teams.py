@@ -26,6 +26,7 @@ from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
 from hub.notifier import DeliveryError, DeliveryReceipt
+from intake.store.database import Database
 from intake.store.outbox import OutboxMessage
 from intake.working_day import LONDON
 
@@ -119,31 +120,37 @@ class TeamsConnector:
 
     # -- sending ---------------------------------------------------------------------------------------------------
 
-    def send(self, address: dict[str, Any], activity: dict[str, Any]) -> str | None:
-        """Post `activity` into the conversation at `address`; returns the new activity's id when Teams gives one."""
+    def send(self, address: dict[str, Any], activity: dict[str, Any], *, replace: str | None = None) -> str | None:
+        """Post `activity` into the conversation at `address` (or, with `replace`, put it in place of that earlier
+        activity); returns the activity's id when Teams gives one."""
         service_url = address.get("service_url")
         conversation_id = address.get("conversation_id")
         if not service_url or not conversation_id:
             raise ConnectorError("the Teams address has no service URL or conversation", retryable=False)
+        conversation = {"id": conversation_id}
+        if address.get("tenant_id"):
+            conversation["tenantId"] = address["tenant_id"]
         body = {
             "channelId": "msteams",
             "serviceUrl": service_url,
-            "conversation": {
-                "id": conversation_id,
-                **({"tenantId": address["tenant_id"]} if address.get("tenant_id") else {}),
-            },
+            "conversation": conversation,
             **({"from": {"id": address["bot_id"]}} if address.get("bot_id") else {}),
             **activity,
         }
         token = self.token()
-        return _run(self._post(str(service_url), str(conversation_id), Activity.model_validate(body), token))
+        return _run(self._post(str(service_url), str(conversation_id), Activity.model_validate(body), token, replace))
 
-    async def _post(self, service_url: str, conversation_id: str, activity: Activity, token: str) -> str | None:
+    async def _post(
+        self, service_url: str, conversation_id: str, activity: Activity, token: str, replace: str | None = None
+    ) -> str | None:
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
         session = aiohttp.ClientSession(base_url=endpoint, timeout=aiohttp.ClientTimeout(total=self.timeout))
         client = ConnectorClient(endpoint=endpoint, token=token, session=session)
         try:
-            response = await client.conversations.send_to_conversation(conversation_id, activity)
+            if replace:
+                response = await client.conversations.update_activity(conversation_id, replace, activity)
+            else:
+                response = await client.conversations.send_to_conversation(conversation_id, activity)
         except aiohttp.ClientResponseError as err:
             # 429 and 5xx are Teams being busy or down; 4xx means this message will never go (bot removed, bad id).
             retryable = err.status == 429 or err.status >= 500
@@ -152,7 +159,7 @@ class TeamsConnector:
             raise ConnectorError(f"Bot Connector unreachable: {type(err).__name__}", retryable=True) from None
         finally:
             await client.close()
-        return response.id if response else None
+        return (response.id if response else None) or replace
 
 
 def hub_address(value: str, tenant_id: str = "", bot_id: str = "") -> dict[str, Any] | None:
@@ -179,7 +186,7 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 _TITLES = {
     "hub_new_request": "New request for support",
-    "hub_request_updated": "Request updated",
+    "hub_request_updated": "Request for support",
     "referrer_receipt": "The hub has your request",
     "referrer_outcome": "The hub has decided on your request",
     "still_being_considered": "Your request is still being considered",
@@ -199,7 +206,9 @@ _FIELDS = (
     ("route", "Route"),
     ("referring_agency", "Referred by"),
     ("decision_due_at", "Decision due"),
+    ("status", "Status"),
     ("assigned_to", "Claimed by"),
+    ("decided_by", "Decided by"),
     ("outcome_label", "Outcome"),
     ("hub_outcome", "Outcome"),
     ("outcome", "Outcome"),
@@ -224,10 +233,8 @@ def _shown(key: str, value: Any) -> str:
             return datetime.fromisoformat(value).astimezone(LONDON).strftime("%a %d %b %Y %H:%M")
         except ValueError:
             return value
-    if key in ("referring_agency", "hub_outcome", "outcome") and isinstance(value, str):
+    if key in ("referring_agency", "hub_outcome", "outcome", "status") and isinstance(value, str):
         return value.replace("_", " ")
-    if key == "assigned_to" and isinstance(value, str):
-        return value.partition(":")[2] or value
     return str(value)
 
 
@@ -251,7 +258,8 @@ def render(kind: str, payload: dict[str, Any], public_url: str = "") -> dict[str
         else:
             body.append(_line(f"{label}: {_shown(key, value)}"))
     actions: list[dict[str, Any]] = []
-    if kind == "hub_new_request" and payload.get("request_id") is not None:
+    claimable = not payload.get("assigned_to") and payload.get("status") in (None, "awaiting_decision")
+    if kind in ("hub_new_request", "hub_request_updated") and payload.get("request_id") is not None and claimable:
         data = {"verb": "claim", "request_id": payload["request_id"], "reference": payload.get("reference")}
         actions.append(
             {
@@ -288,16 +296,32 @@ def render(kind: str, payload: dict[str, Any], public_url: str = "") -> dict[str
 
 
 class TeamsNotifier:
-    """Delivers outbox rows for channel "teams": the hub's channel (summary cards) and referrers' 1:1 chats."""
+    """Delivers outbox rows for channel "teams": the hub's channel (summary cards) and referrers' 1:1 chats.
 
-    def __init__(self, connector: TeamsConnector, public_url: str = "") -> None:
+    A `hub_request_updated` (claimed, assigned, decided) replaces the original alert card in place when Teams gave
+    that alert an id, so the channel shows one card per request; otherwise it is posted as a new card."""
+
+    def __init__(self, connector: TeamsConnector, public_url: str = "", db: Database | None = None) -> None:
         self.connector = connector
         self.public_url = public_url.rstrip("/")
+        self.db = db
 
     def deliver(self, message: OutboxMessage) -> DeliveryReceipt:
-        activity = render(message.kind, message.payload or {}, self.public_url)
+        payload = message.payload or {}
+        activity = render(message.kind, payload, self.public_url)
+        replace = self._alert_id(payload) if message.kind == "hub_request_updated" else None
         try:
-            activity_id = self.connector.send(message.recipient or {}, activity)
+            activity_id = self.connector.send(message.recipient or {}, activity, replace=replace)
         except ConnectorError as err:
             raise DeliveryError(f"teams: {err}", retryable=err.retryable) from None
         return DeliveryReceipt(external_id=activity_id)
+
+    def _alert_id(self, payload: dict[str, Any]) -> str | None:
+        if payload.get("alert_external_id"):
+            return str(payload["alert_external_id"])
+        if self.db is None or payload.get("alert_message_id") is None:
+            return None
+        # The alert may have been delivered after this update was queued: its id is on its own outbox row.
+        with self.db.reading() as s:
+            alert = s.get(OutboxMessage, int(payload["alert_message_id"]))
+            return alert.external_id if alert is not None else None

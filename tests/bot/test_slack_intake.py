@@ -357,6 +357,17 @@ def test_retried_event_is_processed_once(slack_app: Flask, slack_api: SlackApiSt
     assert len(slack_api.to("views.publish")) == 1
 
 
+def test_event_receipts_are_forgotten_after_a_day(slack_app: Flask, slack_api: SlackApiStub, clock: Any) -> None:
+    from app.slack import forget_old_events, register_event_cleanup
+
+    assert register_event_cleanup in slack_app.extensions["clock_jobs"]
+    client = slack_app.test_client()
+    post(client, event("app_home_opened", "Ev0OLD"), content_type="application/json")
+    assert forget_old_events(slack_app) == 0
+    clock.advance(days=2)
+    assert forget_old_events(slack_app) == 1
+
+
 def test_url_verification_challenge(slack_app: Flask) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "legacy"})
     response = post(slack_app.test_client(), body, content_type="application/json")

@@ -490,25 +490,22 @@ def test_the_hub_channel_gets_an_anonymous_summary_with_claim_and_open(
     }
 
 
-def enqueue_outcome(app: Flask, clock: Any) -> int:
-    """What the hub does when it records its decision: a referrer_outcome row to the referrer's own chat."""
-    from intake.store.outbox import enqueue
+def record_outcome(app: Flask, clock: Any) -> None:
+    """The hub records its decision (intake.triage): that enqueues the outcome to the referrer's own chat."""
+    from intake import triage
 
     with app.extensions["db"].transaction() as s:
         request = s.scalars(select(SupportRequest)).one()
-        request.hub_outcome = "early_help"
-        request.hub_level = 2
-        message = enqueue(
+        triage.record_decision(
             s,
-            channel=request.referrer.channel,
-            kind="referrer_outcome",
-            recipient=request.referrer.address,
-            payload={**request.summary(), "hub_outcome": "early help", "hub_level": 2},
+            request.id,
+            outcome="early_help_intensive",
+            hub_level=request.level,
+            rationale="Synthetic rationale for a test.",
+            override_reason=None,
+            actor="staff:jo.worker@example.org",
             now=clock(),
-            request_id=request.id,
-            dedupe_key=f"referrer_outcome:{request.id}",
         )
-        return message.id
 
 
 def test_the_outcome_reaches_the_referrer_proactively(
@@ -516,9 +513,8 @@ def test_the_outcome_reaches_the_referrer_proactively(
 ) -> None:
     submit_through_cards(teams, bot_framework)
     sweep(teams_app, clock)
-    enqueue_outcome(teams_app, clock)
-    report = sweep(teams_app, clock)
-    assert report.sent == 1
+    record_outcome(teams_app, clock)
+    sweep(teams_app, clock)
     posted = bot_framework.posted_to("a:personal-1")
     assert len(posted) == 1
     activity_sent = posted[0].activity
@@ -526,7 +522,10 @@ def test_the_outcome_reaches_the_referrer_proactively(
     assert activity_sent["conversation"]["tenantId"] == TENANT_ID
     assert activity_sent["from"]["id"] == f"28:{APP_ID}"
     text = text_of(activity_sent["attachments"][0]["content"])
-    assert "The hub has decided on your request" in text and "Outcome: early help" in text
+    assert "The hub has decided on your request" in text
+    assert "Outcome: Early help: intensive / team around the family" in text
+    assert "What happens next: Intensive early help" in text
+    assert "Synthetic rationale" not in text, "the hub's rationale is its own record"
 
 
 def test_a_connector_outage_loses_nothing_and_the_sweep_retries(
@@ -593,3 +592,111 @@ def test_a_remembered_token_is_still_checked_against_each_activity(
     assert send(teams, bot_framework, elsewhere, token=token).status_code == 401
     other_channel = activity(bot_framework, "message", text="hello", channelId="webchat")
     assert send(teams, bot_framework, other_channel, token=token).status_code == 401, "key endorsed for msteams only"
+
+
+def test_an_update_replaces_the_hub_card_in_place(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, clock: Any
+) -> None:
+    """What triage does on a claim: a hub_request_updated row per alert; the Teams card is replaced, not repeated."""
+    from intake.store.outbox import OutboxMessage, enqueue
+
+    submit_through_cards(teams, bot_framework)
+    sweep(teams_app, clock)
+    with teams_app.extensions["db"].transaction() as s:
+        alert = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "teams")).one()
+        request = s.scalars(select(SupportRequest)).one()
+        request.assigned_to, request.status = "staff:jo.worker@example.org", "in_triage"
+        enqueue(
+            s,
+            channel="teams",
+            kind="hub_request_updated",
+            recipient=dict(alert.recipient),
+            payload={
+                **alert.payload,
+                **request.summary(),
+                "request_id": request.id,
+                "assigned_to": "jo.worker@example.org",
+                "alert_message_id": alert.id,
+                "alert_external_id": None,
+            },
+            now=clock(),
+            request_id=request.id,
+        )
+        alert_id = alert.external_id
+    assert sweep(teams_app, clock).sent == 1
+    updated = bot_framework.posted_to(HUB_CONVERSATION)[-1]
+    assert updated.replaced == alert_id
+    card = updated.activity["attachments"][0]["content"]
+    assert "Claimed by: jo.worker@example.org" in text_of(card)
+    assert [a["title"] for a in card["actions"]] == ["Open in the hub"], "no Claim button once claimed"
+
+
+def test_claim_from_the_hub_channel_calls_triage_and_answers_the_clicker(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
+) -> None:
+    calls: list[tuple[int, str]] = []
+
+    def claim(request_id: int, actor: str, now: Any) -> str | None:
+        calls.append((request_id, actor))
+        return None if len(calls) == 1 else "Already claimed by jo.worker@example.org."
+
+    teams_app.extensions["teams"].claim_handler = claim
+    data = {"verb": "claim", "request_id": 7, "reference": "RFS-2026-000007"}
+    body = activity(
+        bot_framework,
+        "invoke",
+        name="adaptiveCard/action",
+        conversation=f"{HUB_CONVERSATION};messageid=1700000000000",
+        conversation_type="channel",
+        value={"action": {"type": "Action.Execute", "verb": "claim", "data": data}},
+    )
+    first = send(teams, bot_framework, body).get_json()
+    assert first == {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.activity.message",
+        "value": "You have claimed RFS-2026-000007.",
+    }
+    assert calls == [(7, "teams:aad-user-1")]
+    assert send(teams, bot_framework, body).get_json()["value"] == "Already claimed by jo.worker@example.org."
+    elsewhere = activity(
+        bot_framework,
+        "invoke",
+        name="adaptiveCard/action",
+        conversation="19:some-other-channel@thread.tacv2",
+        conversation_type="channel",
+        value={"action": {"type": "Action.Execute", "verb": "claim", "data": data}},
+    )
+    assert "hub's own channel" in send(teams, bot_framework, elsewhere).get_json()["value"]
+    assert len(calls) == 2
+
+
+def test_claim_end_to_end_assigns_the_request_and_updates_the_hub_card(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, clock: Any
+) -> None:
+    submit_through_cards(teams, bot_framework)
+    sweep(teams_app, clock)
+    alert = bot_framework.posted_to(HUB_CONVERSATION)[0]
+    claim = next(a for a in alert.activity["attachments"][0]["content"]["actions"] if a["title"] == "Claim")
+    body = activity(
+        bot_framework,
+        "invoke",
+        user="aad-hub-worker",
+        name="adaptiveCard/action",
+        conversation=HUB_CONVERSATION,
+        conversation_type="channel",
+        value={"action": {"type": "Action.Execute", "verb": "claim", "data": claim["data"]}},
+    )
+    answer_ = send(teams, bot_framework, body).get_json()
+    assert answer_["value"].startswith("You have claimed RFS-")
+    with teams_app.extensions["db"].reading() as s:
+        request = s.scalars(select(SupportRequest)).one()
+        assert request.assigned_to == "teams:aad-hub-worker" and request.status == "in_triage"
+    clock.advance(minutes=1)
+    sweep(teams_app, clock)
+    updated = bot_framework.posted_to(HUB_CONVERSATION)[-1]
+    assert updated.replaced, "the alert card is replaced in place"
+    card = updated.activity["attachments"][0]["content"]
+    assert "Claimed by: teams:aad-hub-worker" in text_of(card)
+    assert "Claim" not in [a["title"] for a in card["actions"]]
+    again = send(teams, bot_framework, body).get_json()
+    assert again["value"].startswith("You have claimed"), "claiming your own claim again is harmless"

@@ -235,3 +235,52 @@ def test_delivery_to_a_workspace_without_a_token_fails_clearly(slack_app: Flask,
     sweep(slack_app)
     assert {r.status for r in rows(slack_app)} == {FAILED}
     assert slack_api.to("chat.postMessage") == []
+
+
+def test_claim_button_claims_and_the_card_follows_the_decision(slack_app: Flask, slack_api: SlackApiStub) -> None:
+    from intake import triage
+    from tests.bot.test_slack_intake import post
+    from tests.slack_api import HUB_USER, block_action
+
+    request = submit_request(slack_app, slack_api)
+    sweep(slack_app)
+    ts = hub_ts(slack_api)
+    client = slack_app.test_client()
+    assert (
+        post(
+            client, block_action("hub_claim", str(request.id), channel=HUB_CHANNEL, user=HUB_USER, message_ts=ts)
+        ).status_code
+        == 200
+    )
+    with slack_app.extensions["db"].reading() as s:
+        claimed = s.get(SupportRequest, request.id)
+        assert claimed.status == "in_triage" and claimed.assigned_to == f"slack:{TEAM}:{HUB_USER}"
+    sweep(slack_app)
+    edit = slack_api.to("chat.update")[-1].params
+    assert edit["channel"] == HUB_CHANNEL and edit["ts"] == ts and "In triage" in json.dumps(edit)
+
+    # A second person clicking Claim is told who has it; nothing changes.
+    post(client, block_action("hub_claim", str(request.id), channel=HUB_CHANNEL, user="U0OTHERSTAFF", message_ts=ts))
+    with slack_app.extensions["db"].reading() as s:
+        assert s.get(SupportRequest, request.id).assigned_to == f"slack:{TEAM}:{HUB_USER}"
+
+    # The hub decides (from any front end): the card shows it and the referrer hears the outcome by DM.
+    with slack_app.extensions["db"].transaction() as s:
+        triage.record_decision(
+            s,
+            request.id,
+            outcome="early_help_intensive",
+            hub_level=request.level,
+            rationale="Synthetic rationale that must not reach Slack.",
+            override_reason=None,
+            actor="staff:worker@example.org",
+            now=slack_app.extensions["clock"](),
+        )
+    sweep(slack_app)
+    card = json.dumps(slack_api.to("chat.update")[-1].params)
+    assert "Decided" in card and "hub_claim" not in card
+    dm = [c for c in slack_api.to("chat.postMessage") if c.params["channel"] == USER][-1]
+    text = json.dumps(dm.params)
+    assert "The hub has decided" in text and request.reference in text
+    everything = json.dumps([c.params for c in slack_api.calls])
+    assert "Synthetic rationale" not in everything
