@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.teams_bench",
     "bench.dashboard_bench",
     "bench.sweep_bench",
+    "bench.questions_to_submit",
 ]
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"

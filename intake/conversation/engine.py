@@ -502,7 +502,9 @@ def submission_problems(
     """The complete request's clean answers, or what is wrong with them (checked at review and at submission)."""
     steps = plan(flow, state, today)
     answers = effective_answers(flow, state, today)
-    missing = [q for q in steps if q.kind != "review" and q.id not in answers]
+    # Control questions (the age check, the profile confirmation) are not answers of the request; the request
+    # schema catches what they guard (an adult, an emergency not carried on).
+    missing = [q for q in steps if q.review and q.id not in answers]
     if missing:
         return {}, [RequestProblem(missing[0].id, "Please answer this question before submitting.")]
     choices = [(q, choices_for(flow, q, answers, today)) for q in steps]

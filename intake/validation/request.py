@@ -77,6 +77,9 @@ def request_schema(steps: Sequence[tuple[Question, Sequence[Choice]]], today: da
         field = field_for(question, choices, today)
         # Indicator pages are named like 'indicators.neglect.1'; a dotted attribute would nest in the result.
         field.data_key = question.id
+        # Control questions (age check, profile confirmation, carrying on after an emergency) guard the flow;
+        # the checks below cover what they guard, so their own answers are not required here.
+        field.required = question.review
         declared[_attribute(question.id)] = field
     schema_class = RequestRules.from_dict(declared, name="RequestSchema")
     return schema_class(today=today)

@@ -176,3 +176,26 @@ def test_page_renders_the_first_question_and_works_without_javascript(client: Fl
 def test_unknown_pages_are_friendly(client: FlaskClient) -> None:
     assert "There is nothing at this address" in client.get("/nowhere").get_data(as_text=True)
     assert client.get("/chat/nowhere").get_json()["error"]
+
+
+HOSTILE = "<script>alert('x')</script> Robert'); DROP TABLE support_requests;-- \" OR 1=1 <!channel> & <b>bold</b>"
+
+
+def test_hostile_text_is_stored_verbatim_and_shown_escaped(client: FlaskClient, app) -> None:
+    data = client.post("/chat/conversations").get_json()
+    conversation_id = data["conversation_id"]
+    answers = {**TYPICAL, "concern_details": {"text": HOSTILE}, "child_first_name": {"text": HOSTILE[:100]}}
+    answer_until_review(client, conversation_id, data, answers)
+    page = client.get("/").get_data(as_text=True)  # the page resumes the draft at its review
+    assert "<script>alert" not in page and "&lt;script&gt;alert(" in page
+    assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+    done = _send(client, conversation_id, {"choice": "submit"})
+    assert done["done"] is True
+    with app.extensions["db"].reading() as s:
+        stored = s.scalars(select(SupportRequest)).one()
+        assert stored.answers["concern_details"] == HOSTILE
+        assert stored.child_first_name == HOSTILE[:100]
+    # Very long text: the API refuses it with a message, and the conversation asks for a shorter answer.
+    fresh = client.post("/chat/conversations").get_json()
+    too_long = client.post(f"/chat/conversations/{fresh['conversation_id']}/messages", json={"text": "x" * 6000})
+    assert too_long.status_code == 400 and "at most" in too_long.get_json()["error"]
