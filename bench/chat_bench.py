@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.cli.database import upgrade
 from app.cli.pg_reachable import main as pg_reachable
-from bench.load import TABLE_HEAD, gunicorn, hammer, verdict
+from bench.load import TABLE_HEAD, fresh_postgres_database, gunicorn, hammer, verdict
 
 CONCURRENCY = 32
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -56,23 +56,6 @@ def _measure(database_url: str) -> tuple[object, object]:
     return chat, bare
 
 
-def _create_pg_database(url: str) -> bool:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    except Exception:
-        return False
-    finally:
-        admin.dispose()
-    return True
-
-
 def run() -> str:
     lines = [
         "## Browser chat messages",
@@ -86,7 +69,7 @@ def run() -> str:
         chat, bare = _measure(f"sqlite:///{Path(tmp) / 'bench.db'}")
     lines += [chat.row("chat message (SQLite)"), bare.row("bare Flask")]
     verdicts.append("SQLite: " + verdict(chat, bare))
-    if pg_reachable(PG_URL.replace("/bench_chat", "/postgres")) == 0 and _create_pg_database(PG_URL):
+    if pg_reachable(PG_URL.replace("/bench_chat", "/postgres")) == 0 and fresh_postgres_database(PG_URL):
         chat_pg, bare_pg = _measure(PG_URL)
         lines += [chat_pg.row("chat message (PostgreSQL)"), bare_pg.row("bare Flask (again)")]
         verdicts.append("PostgreSQL: " + verdict(chat_pg, bare_pg))

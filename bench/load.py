@@ -148,3 +148,21 @@ def verdict(path: Stats, bare: Stats, target_ratio: float = 0.5, p99_ms: float =
         f"Ratio to bare Flask: **{ratio:.2f}** (target ≥ {target_ratio}); p99 {path.p99_ms:.1f} ms "
         f"(target < {p99_ms:.0f} ms): **{'met' if ok else 'NOT met'}**."
     )
+
+
+def fresh_postgres_database(url: str) -> bool:
+    """Drop and re-create the benchmark's own PostgreSQL database; False when no server can be reached."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    except Exception:
+        return False
+    finally:
+        admin.dispose()
+    return True

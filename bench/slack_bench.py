@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, select
 
 from app.cli.database import upgrade
 from app.cli.pg_reachable import main as pg_reachable
-from bench.load import TABLE_HEAD, Stats, gunicorn, hammer, verdict
+from bench.load import TABLE_HEAD, Stats, fresh_postgres_database, gunicorn, hammer, verdict
 from intake.store.draft import Draft
 
 CONCURRENCY = 32
@@ -156,23 +156,6 @@ def _check_still_alternating(database_url: str, drafts: list[str]) -> None:
     assert steps <= {"immediate_danger", "referrer_name"}, steps
 
 
-def _create_pg_database(url: str) -> bool:
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    except Exception:
-        return False
-    finally:
-        admin.dispose()
-    return True
-
-
 def run() -> str:
     lines = [
         "## Slack modal steps",
@@ -188,7 +171,7 @@ def run() -> str:
         slack, bare = _measure(f"sqlite:///{Path(tmp) / 'bench.db'}")
     lines += [slack.row("Slack modal step (SQLite)"), bare.row("bare Flask")]
     verdicts.append("SQLite: " + verdict(slack, bare))
-    if pg_reachable(PG_URL.replace("/bench_slack", "/postgres")) == 0 and _create_pg_database(PG_URL):
+    if pg_reachable(PG_URL.replace("/bench_slack", "/postgres")) == 0 and fresh_postgres_database(PG_URL):
         slack_pg, bare_pg = _measure(PG_URL)
         lines += [slack_pg.row("Slack modal step (PostgreSQL)"), bare_pg.row("bare Flask (again)")]
         verdicts.append("PostgreSQL: " + verdict(slack_pg, bare_pg))

@@ -12,10 +12,10 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from app.cli.database import upgrade
+from bench.load import fresh_postgres_database
 from hub.notifiers.recording import RecordingNotifier
 from hub.outbox_sweep import run_due
 from intake.store.database import Database
@@ -23,20 +23,6 @@ from intake.store.database import Database
 ROWS = int(os.environ.get("BENCH_SWEEP_ROWS", "1000000"))
 URL = os.environ.get("BENCH_SWEEP_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_sweep")
 BATCH = 100
-
-
-def _fresh_database(url: str) -> bool:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    except Exception:
-        return False
-    finally:
-        admin.dispose()
-    return True
 
 
 def _seed(db: Database, rows: int, due_now: int, now: datetime) -> None:
@@ -69,7 +55,7 @@ def _time_sweeps(db: Database, now: datetime, sweeps: int) -> list[float]:
 
 
 def run() -> str:
-    if not _fresh_database(URL):
+    if not fresh_postgres_database(URL):
         return "## Follow-up and outbox sweep\n\nPostgreSQL not reachable: not measured.\n"
     upgrade(URL)
     db = Database(URL)

@@ -18,8 +18,7 @@ from typing import Any
 
 from app.cli.database import upgrade
 from app.cli.pg_reachable import main as pg_reachable
-from bench.chat_bench import _create_pg_database
-from bench.load import TABLE_HEAD, Stats, gunicorn, hammer, verdict
+from bench.load import TABLE_HEAD, Stats, fresh_postgres_database, gunicorn, hammer, verdict
 from tests.teams_stubs import APP_ID, TENANT_ID, activity, start
 
 CONCURRENCY = 32
@@ -108,7 +107,7 @@ def run() -> str:
         teams, bare = _measure(f"sqlite:///{Path(tmp) / 'bench.db'}")
     lines += [teams.row("Teams card step (SQLite)"), bare.row("bare Flask")]
     verdicts.append("SQLite: " + verdict(teams, bare))
-    if pg_reachable(PG_URL.replace("/bench_teams", "/postgres")) == 0 and _create_pg_database(PG_URL):
+    if pg_reachable(PG_URL.replace("/bench_teams", "/postgres")) == 0 and fresh_postgres_database(PG_URL):
         teams_pg, bare_pg = _measure(PG_URL)
         lines += [teams_pg.row("Teams card step (PostgreSQL)"), bare_pg.row("bare Flask (again)")]
         verdicts.append("PostgreSQL: " + verdict(teams_pg, bare_pg))
