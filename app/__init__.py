@@ -89,14 +89,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     security.install_headers(app, settings)
     limiter = security.build_limiter(app, settings)
-    for endpoint in ("webchat.create_conversation", "webchat.post_message", "webchat.form_post"):
-        app.view_functions[endpoint] = limiter.limit(security.chat_limit(settings))(app.view_functions[endpoint])
+    chat_limit = security.chat_limit(settings)
+    if chat_limit:
+        for endpoint in ("webchat.create_conversation", "webchat.post_message", "webchat.form_post"):
+            app.view_functions[endpoint] = limiter.limit(chat_limit)(app.view_functions[endpoint])
     if settings.get("TEAMS_APP_ID"):
         _register_teams(app, settings, intake, clock)
     # Password guessing is slowed per address here and per account by the lockout (hub.staff).
-    app.view_functions["hub_sign_in.sign_in"] = limiter.limit(security.sign_in_limit(settings), methods=["POST"])(
-        app.view_functions["hub_sign_in.sign_in"]
-    )
+    sign_in_limit = security.sign_in_limit(settings)
+    if sign_in_limit:
+        app.view_functions["hub_sign_in.sign_in"] = limiter.limit(sign_in_limit, methods=["POST"])(
+            app.view_functions["hub_sign_in.sign_in"]
+        )
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)

@@ -50,9 +50,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CHAT_RATE_LIMIT",
         "120/minute;2000/hour",
-        "Requests per client address to the public chat API (flask-limiter syntax); 0 turns rate limiting off",
+        "Requests per client address to the public chat API (flask-limiter syntax); 0 turns this limit off",
     ),
-    Setting("SIGN_IN_RATE_LIMIT", "10/minute;50/hour", "Sign-in attempts per client address"),
+    Setting("SIGN_IN_RATE_LIMIT", "10/minute;50/hour", "Sign-in attempts per client address; 0 turns this limit off"),
     Setting(
         "RATE_LIMIT_STORAGE_URI",
         "",

@@ -22,19 +22,27 @@ CSP = (
 def install_headers(app: Flask, settings: Settings) -> None:
     https_only = settings.flag("SESSION_COOKIE_SECURE")
 
+    always = {
+        "Content-Security-Policy": CSP,
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # One pass over the headers a view set itself (it may loosen one on purpose); werkzeug's setdefault
+        # costs a raised KeyError per missing header, and this runs on every response.
+        present = {name.lower() for name, _value in headers.items()}
+        wanted = dict(always)
         if https_only or request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            wanted["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.path.startswith(("/chat/conversations", "/hub", "/dashboard")):
             # Pages and answers about children must not sit in shared caches or the browser's back-forward cache.
-            headers.setdefault("Cache-Control", "no-store")
+            wanted["Cache-Control"] = "no-store"
+        headers.extend([(name, value) for name, value in wanted.items() if name.lower() not in present])
         return response
 
 
@@ -45,15 +53,15 @@ def build_limiter(app: Flask, settings: Settings) -> Limiter:
         storage_uri=settings.get("RATE_LIMIT_STORAGE_URI") or "memory://",
         default_limits=[],
         headers_enabled=True,
-        enabled=settings.get("CHAT_RATE_LIMIT") != "0",
     )
     app.extensions["limiter"] = limiter
     return limiter
 
 
-def chat_limit(settings: Settings) -> str:
-    return settings.get("CHAT_RATE_LIMIT")
+def chat_limit(settings: Settings) -> str | None:
+    """The public chat's limit, or None when it is turned off ("0")."""
+    return None if settings.get("CHAT_RATE_LIMIT") == "0" else settings.get("CHAT_RATE_LIMIT")
 
 
-def sign_in_limit(settings: Settings) -> str:
-    return settings.get("SIGN_IN_RATE_LIMIT")
+def sign_in_limit(settings: Settings) -> str | None:
+    return None if settings.get("SIGN_IN_RATE_LIMIT") == "0" else settings.get("SIGN_IN_RATE_LIMIT")

@@ -26,6 +26,7 @@ from intake.store import audit
 from intake.store.database import Database
 from intake.store.draft import CANCELLED as DRAFT_CANCELLED
 from intake.store.draft import OPEN, SUBMITTED, Draft
+from intake.store.draft_step import DraftSteps
 from intake.store.referrer import Referrer
 from intake.store.support_request import SupportRequest, format_reference, name_key
 from intake.working_day import LONDON, working_deadline
@@ -55,6 +56,10 @@ class IntakeService:
     db: Database
     flow: engine.Flow
     listeners: list[SubmitListener] = field(default_factory=list)
+    steps: DraftSteps = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.steps = DraftSteps(self.db.engine, self.db.write_queue)
 
     # -- conversations ---------------------------------------------------------------------------------------------
 
@@ -134,6 +139,26 @@ class IntakeService:
             return self.current(draft_id, now)
 
     def _handle(
+        self, draft_id: str, inbound: Inbound, now: datetime, owner: tuple[str, str] | None = None
+    ) -> StepResult:
+        # Most answers only move the conversation on: one read and one version-guarded write, no transaction.
+        # Anything more (an emergency to audit, a submission, a cancellation, a finished draft) takes the
+        # transactional path below, which works it out again from the stored draft.
+        with self.steps.connection() as conn:
+            draft = conn.load(draft_id)
+            if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
+                raise DraftNotFound(draft_id)
+            if draft.status == OPEN:
+                was_emergency = draft.state.get("answers", {}).get("immediate_danger")
+                turn = engine.advance(self.flow, draft.state, inbound, now)
+                newly_emergency = turn.answers.get("immediate_danger") and not was_emergency
+                if turn.action is None and not newly_emergency:
+                    if not conn.save(draft, turn.state, now):
+                        raise StaleDataError(f"draft {draft_id} was saved by another request")
+                    return StepResult(draft_id, turn.replies)
+        return self._handle_in_transaction(draft_id, inbound, now, owner)
+
+    def _handle_in_transaction(
         self, draft_id: str, inbound: Inbound, now: datetime, owner: tuple[str, str] | None = None
     ) -> StepResult:
         with self.db.transaction() as s:

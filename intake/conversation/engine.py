@@ -16,9 +16,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
-from intake.conversation.question import Question, load_questions
+from intake.conversation.question import DERIVED, Question, load_questions
 from intake.conversation.turn import CANCELLED, CLOSED, SUBMIT, Choice, Inbound, Reply, Turn
 from intake.validation import AnswerError, RequestProblem, load_answer, validate_request
 from intake.validation.request import whole_years
@@ -72,6 +73,19 @@ class Flow:
             emergency_duty_team_phone=emergency_duty_team_phone or contacts.emergency_duty_team_phone,
         )
 
+    @cached_property
+    def plan_inputs(self) -> tuple[str, ...]:
+        """The answers `plan` reads: those its conditions test, and those the indicator pages depend on."""
+        keys: set[str] = {"concern_categories", *_AGE_FROM}
+        for q in self.questions:
+            keys |= _condition_keys(q.ask_if)
+        return tuple(sorted(keys - set(DERIVED)))
+
+    @cached_property
+    def plans(self) -> dict[tuple[Any, ...], tuple[Question, ...]]:
+        """Plans already worked out, by their inputs: every step works out the plan two or three times."""
+        return {}
+
     def question(self, question_id: str) -> Question:
         for q in self.questions:
             if q.id == question_id:
@@ -118,6 +132,9 @@ def _add_years(day: date, years: int) -> date:
 
 # -- which questions apply -------------------------------------------------------------------------------------------
 
+# The answers `child_age` reads: only these can change the derived age that later conditions test.
+_AGE_FROM = frozenset({"child_unborn", "child_dob", "child_age_estimate"})
+
 
 def plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
     """The steps that apply to this conversation, in order, given the answers so far.
@@ -125,6 +142,41 @@ def plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
     Conditions only see answers to steps that themselves apply, so an answer left behind by a change (a disability
     answered before the person said the baby is unborn) cannot switch later questions on.
     """
+    answers = state.get("answers", {})
+    try:
+        key = (today, bool(state.get("profile")), *(_hashable(answers.get(k, _UNANSWERED)) for k in flow.plan_inputs))
+        hash(key)
+    except TypeError:  # an answer of an unexpected shape: work it out without the cache
+        return _work_out_plan(flow, state, today)
+    known = flow.plans.get(key)
+    if known is None:
+        known = tuple(_work_out_plan(flow, state, today))
+        if len(flow.plans) >= _PLANS_KEPT:
+            flow.plans.clear()
+        flow.plans[key] = known
+    return list(known)
+
+
+_UNANSWERED = object()
+_PLANS_KEPT = 4096
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _condition_keys(conditions: Mapping[str, Any]) -> set[str]:
+    keys: set[str] = set()
+    for key, wanted in conditions.items():
+        if key == "any":
+            for group in wanted:
+                keys |= _condition_keys(group)
+        else:
+            keys.add(key)
+    return keys
+
+
+def _work_out_plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
     answers = state.get("answers", {})
     values: dict[str, Any] = {"has_profile": bool(state.get("profile"))}
     steps: list[Question] = []
@@ -137,11 +189,12 @@ def plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
         steps.append(q)
         if q.id in answers:
             values[q.id] = answers[q.id]
-            age = child_age(values, today)
-            if age is None:
-                values.pop("child_age", None)
-            else:
-                values["child_age"] = age
+            if q.id in _AGE_FROM:
+                age = child_age(values, today)
+                if age is None:
+                    values.pop("child_age", None)
+                else:
+                    values["child_age"] = age
     return steps
 
 

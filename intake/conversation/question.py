@@ -55,7 +55,8 @@ class Question:
     min_value: float | None = None
     max_value: float | None = None
     review: bool = True
-    ask_if: dict[str, Any] = field(default_factory=dict)
+    # Left out of the hash (a dict cannot be hashed) so a Question can key the cache of its validation schema.
+    ask_if: dict[str, Any] = field(default_factory=dict, hash=False)
     # Set on the pages an `indicators` question expands into: which category, which page of how many.
     category: str | None = None
     page: int = 0

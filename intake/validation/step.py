@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
@@ -73,8 +74,10 @@ def field_for(question: Question, choices: Sequence[Choice], today: date) -> fie
     return FIELDS[question.kind](question, choices, today, common)
 
 
-def step_schema(question: Question, choices: Sequence[Choice], today: date) -> Schema:
-    """The schema for one step: {"value": <answer>}."""
+@lru_cache(maxsize=1024)
+def step_schema(question: Question, choices: tuple[Choice, ...], today: date) -> Schema:
+    """The schema for one step: {"value": <answer>}. Made once per question, choices and day: building a schema
+    class costs more than validating with it, and loading does not change the schema, so threads can share it."""
     schema_class = Schema.from_dict({"value": field_for(question, choices, today)}, name=f"{question.kind}_step")
     return schema_class()
 
@@ -82,7 +85,7 @@ def step_schema(question: Question, choices: Sequence[Choice], today: date) -> S
 def load_answer(question: Question, raw: Any, choices: Sequence[Choice], today: date) -> Any:
     """The clean answer to `question`, or AnswerError with a message that says what to do."""
     try:
-        return step_schema(question, choices, today).load({"value": raw})["value"]
+        return step_schema(question, tuple(choices), today).load({"value": raw})["value"]
     except ValidationError as err:
         raise AnswerError(first_message(err.messages)) from None
 

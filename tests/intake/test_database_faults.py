@@ -10,7 +10,6 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
-from sqlalchemy.exc import OperationalError
 
 from intake.store import Draft, SupportRequest
 from tests.bot.test_webchat import TYPICAL, answer_until_review
@@ -18,17 +17,22 @@ from tests.bot.test_webchat import TYPICAL, answer_until_review
 
 @contextmanager
 def database_down(app: Flask) -> Iterator[None]:
-    """Every statement fails as a dropped connection does, until the block ends."""
+    """The database server goes away until the block ends: open connections are lost and new ones are refused.
+
+    At the connection, not the statement, so every path fails alike: the ORM, Core, and the conversation's
+    driver-level hot path (intake/store/draft_step.py)."""
     engine = app.extensions["db"].engine
+    dbapi = engine.dialect.loaded_dbapi
 
-    def fail(*_args: Any, **_kwargs: Any) -> None:
-        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection unexpectedly"))
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise dbapi.OperationalError("connection refused: is the server running?")
 
-    event.listen(engine, "before_cursor_execute", fail)
+    engine.dispose()
+    event.listen(engine, "do_connect", refuse)
     try:
         yield
     finally:
-        event.remove(engine, "before_cursor_execute", fail)
+        event.remove(engine, "do_connect", refuse)
 
 
 def test_outage_mid_conversation_keeps_answers_and_resumes(app: Flask, client: FlaskClient) -> None:
