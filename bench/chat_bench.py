@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.cli.database import upgrade
 from app.cli.pg_reachable import main as pg_reachable
-from bench.load import TABLE_HEAD, fresh_postgres_database, gunicorn, hammer, verdict
+from bench.load import TABLE_HEAD, alternate, fresh_postgres_database, gunicorn, verdict
 
 CONCURRENCY = 32
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -42,17 +42,17 @@ def _measure(database_url: str) -> tuple[object, object]:
         "LOG_LEVEL": "WARNING",
     }
     headers = {"Content-Type": "application/json"}
-    with gunicorn("app:create_app()", env) as port:
+    with gunicorn("app:create_app()", env) as port, gunicorn("bench.apps:bare_app()") as bare_port:
         ids = _conversations(port, CONCURRENCY)
         bodies = [json.dumps({"choice": "no"}).encode(), json.dumps({"text": "back"}).encode()]
+        echo = json.dumps({"choice": "no"}).encode()
 
         def step(i: int, n: int):  # type: ignore[no-untyped-def]
             return "POST", f"/chat/conversations/{ids[i]}/messages", bodies[n % 2], headers
 
-        chat = hammer(port, step, CONCURRENCY, SECONDS)
-    with gunicorn("bench.apps:bare_app()") as port:
-        body = json.dumps({"choice": "no"}).encode()
-        bare = hammer(port, lambda i, n: ("POST", "/echo", body, headers), CONCURRENCY, SECONDS)
+        chat, bare = alternate(
+            (port, step), (bare_port, lambda i, n: ("POST", "/echo", echo, headers)), CONCURRENCY, SECONDS
+        )
     return chat, bare
 
 

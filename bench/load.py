@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # A request factory: given the client's index and its request count so far, return (method, path, body, headers).
 RequestFactory = Callable[[int, int], tuple[str, str, bytes | None, dict[str, str]]]
@@ -30,6 +30,7 @@ class Stats:
     seconds: float
     p50_ms: float
     p99_ms: float
+    latencies: tuple[float, ...] = field(default=(), repr=False)
 
     @property
     def rps(self) -> float:
@@ -134,11 +135,40 @@ def hammer(
         t.start()
     for t in threads:
         t.join()
-    flat = sorted(x for per in latencies for x in per)
+    return _stats([x for per in latencies for x in per], sum(errors), seconds)
+
+
+def _stats(latencies: list[float], errors: int, seconds: float) -> Stats:
+    flat = sorted(latencies)
     if not flat:
-        return Stats(0, sum(errors), seconds, 0.0, 0.0)
+        return Stats(0, errors, seconds, 0.0, 0.0)
     p99 = flat[min(len(flat) - 1, int(len(flat) * 0.99))]
-    return Stats(len(flat), sum(errors), seconds, statistics.median(flat) * 1000, p99 * 1000)
+    return Stats(len(flat), errors, seconds, statistics.median(flat) * 1000, p99 * 1000, tuple(flat))
+
+
+def alternate(
+    path: tuple[int, RequestFactory],
+    bare: tuple[int, RequestFactory],
+    concurrency: int = 32,
+    seconds: float = 10.0,
+    rounds: int = 3,
+) -> tuple[Stats, Stats]:
+    """Measure a path and bare Flask in turns (path, bare, path, bare ...), each for seconds / rounds a turn.
+
+    On a shared machine whatever else runs comes and goes over seconds; taking turns gives both sides the same
+    share of it, so their ratio means something even when the absolute rates wander.
+    """
+    per_turn = seconds / rounds
+    mine: list[Stats] = []
+    theirs: list[Stats] = []
+    for turn in range(rounds):
+        mine.append(hammer(path[0], path[1], concurrency, per_turn, warmup=2.0 if turn == 0 else 0.5))
+        theirs.append(hammer(bare[0], bare[1], concurrency, per_turn, warmup=2.0 if turn == 0 else 0.5))
+    return _pooled(mine), _pooled(theirs)
+
+
+def _pooled(parts: list[Stats]) -> Stats:
+    return _stats([x for p in parts for x in p.latencies], sum(p.errors for p in parts), sum(p.seconds for p in parts))
 
 
 def verdict(path: Stats, bare: Stats, target_ratio: float = 0.5, p99_ms: float = 100.0) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, select
 
 from app.cli.database import upgrade
 from app.cli.pg_reachable import main as pg_reachable
-from bench.load import TABLE_HEAD, Stats, fresh_postgres_database, gunicorn, hammer, verdict
+from bench.load import TABLE_HEAD, Stats, alternate, fresh_postgres_database, gunicorn, verdict
 from intake.store.draft import Draft
 
 CONCURRENCY = 32
@@ -120,7 +120,7 @@ def _measure(database_url: str) -> tuple[Stats, Stats]:
         "SLACK_API_URL": f"http://127.0.0.1:{api.server_address[1]}/api/",
     }
     try:
-        with gunicorn("app:create_app()", env) as port:
+        with gunicorn("app:create_app()", env) as port, gunicorn("bench.apps:bare_app()") as bare_port:
             drafts = _open_drafts(port, database_url)
             answer = {"type": "radio_buttons", "selected_option": {"value": "no"}}
             back = {"type": "plain_text_input", "value": "back"}
@@ -132,15 +132,13 @@ def _measure(database_url: str) -> tuple[Stats, Stats]:
                     body = _submission(drafts[i], _user(i), "q:referrer_name:0", back)
                 return "POST", "/slack/events", body.encode(), signed(body)
 
-            slack = hammer(port, step, CONCURRENCY, SECONDS)
-            _check_still_alternating(database_url, drafts)
-        with gunicorn("bench.apps:bare_app()") as port:
             sample = _submission(drafts[0], _user(0), "q:immediate_danger:0", answer)
 
             def bare_request(i: int, n: int) -> tuple[str, str, bytes, dict[str, str]]:
                 return "POST", "/echo", sample.encode(), signed(sample)
 
-            bare = hammer(port, bare_request, CONCURRENCY, SECONDS)
+            slack, bare = alternate((port, step), (bare_port, bare_request), CONCURRENCY, SECONDS)
+            _check_still_alternating(database_url, drafts)
     finally:
         api.shutdown()
         api.server_close()

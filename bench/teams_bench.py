@@ -18,7 +18,7 @@ from typing import Any
 
 from app.cli.database import upgrade
 from app.cli.pg_reachable import main as pg_reachable
-from bench.load import TABLE_HEAD, Stats, fresh_postgres_database, gunicorn, hammer, verdict
+from bench.load import TABLE_HEAD, Stats, alternate, fresh_postgres_database, gunicorn, verdict
 from tests.teams_stubs import APP_ID, TENANT_ID, activity, start
 
 CONCURRENCY = 32
@@ -64,7 +64,7 @@ def _measure(database_url: str) -> tuple[Stats, Stats]:
             "TEAMS_OPENID_METADATA_URL": fake.metadata_url,
             "TEAMS_TOKEN_URL": fake.token_url,
         }
-        with gunicorn("app:create_app()", env) as port:
+        with gunicorn("app:create_app()", env) as port, gunicorn("bench.apps:bare_app()") as bare_port:
             requests: list[tuple[bytes, bytes]] = []
             headers: list[dict[str, str]] = []
             for i in range(CONCURRENCY):
@@ -81,11 +81,11 @@ def _measure(database_url: str) -> tuple[Stats, Stats]:
             def step(i: int, n: int):  # type: ignore[no-untyped-def]
                 return "POST", "/api/messages", requests[i][n % 2], headers[i]
 
-            teams = hammer(port, step, CONCURRENCY, SECONDS)
-        with gunicorn("bench.apps:bare_app()") as port:
             body = requests[0][0]
             plain = {"Content-Type": "application/json"}
-            bare = hammer(port, lambda i, n: ("POST", "/echo", body, plain), CONCURRENCY, SECONDS)
+            teams, bare = alternate(
+                (port, step), (bare_port, lambda i, n: ("POST", "/echo", body, plain)), CONCURRENCY, SECONDS
+            )
         return teams, bare
     finally:
         server.shutdown()

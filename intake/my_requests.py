@@ -99,11 +99,3 @@ def suggested_answer(db: Database, draft_id: str, question_id: str) -> str | Non
     with db.reading() as s:
         state = s.scalar(select(Draft.state).where(Draft.id == draft_id))
     return ((state or {}).get("suggested") or {}).get(question_id)
-
-
-def open_step(db: Database, draft_id: str) -> str | None:
-    """The step an open draft waits on, read without running the conversation (a cheap staleness check for a
-    form that may be submitted twice); None when the draft is not open."""
-    with db.reading() as s:
-        row = s.execute(select(Draft.status, Draft.step).where(Draft.id == draft_id)).first()
-    return row.step if row is not None and row.status == OPEN else None

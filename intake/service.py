@@ -153,7 +153,8 @@ class IntakeService:
                 turn = engine.advance(self.flow, draft.state, inbound, now)
                 newly_emergency = turn.answers.get("immediate_danger") and not was_emergency
                 if turn.action is None and not newly_emergency:
-                    if not conn.save(draft, turn.state, now):
+                    # A re-asked question (a bad answer, 'help', a stale form) changes nothing worth a write.
+                    if turn.state != draft.state and not conn.save(draft, turn.state, now):
                         raise StaleDataError(f"draft {draft_id} was saved by another request")
                     return StepResult(draft_id, turn.replies)
         return self._handle_in_transaction(draft_id, inbound, now, owner)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -205,15 +205,10 @@ def create_bolt_app(
         now = clock()
         try:
             answered = modal.answered_question(values) or "review"
-            if my_requests.open_step(db, draft_id) != answered:
-                # Maybe a doubled click or an old view: ask the conversation where it really is.
-                current = intake.current(draft_id, now)
-                asked = modal._asking(current.replies)
-                if current.done or asked is None or answered != asked.question_id:
-                    # Show the real step; apply nothing (a doubled Next must not answer the next question too).
-                    ack(response_action="update", view=render(current).view)
-                    return
-            result = intake.handle(draft_id, modal.answer_from_view(values), now)
+            # Naming the step answered makes the conversation apply nothing when it is waiting on another one (a
+            # doubled Next or an old view): it says so and shows the step it really is on.
+            inbound = replace(modal.answer_from_view(values), question_id=answered)
+            result = intake.handle(draft_id, inbound, now)
         except DraftNotFound:
             ack(response_action="update", view=modal.step_view(draft_id, _notice(EXPIRED), first_question="").view)
             return

@@ -9,6 +9,8 @@ before anything is sent. Text a person typed is only ever shown as `plain_text`,
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,7 +63,7 @@ SAVED_NOTE = (
 class StepView:
     """A drawn step: the view, and which question (if any) its inputs answer."""
 
-    view: View
+    view: dict[str, Any]
     question_id: str | None
 
 
@@ -195,7 +197,37 @@ def step_view(
 
     `opening`: the replies open (or resume) a conversation; the chat greeting, written for typed chats, is left out
     of a fresh form, but a "welcome back" before a later question is kept.
+
+    slack_sdk checks Slack's limits while it turns a view into JSON, which costs more than the rest of a step, so
+    the JSON of a step that shows nobody's answers is kept and reused; a view with answers in it (the review, a
+    change, remembered details, a suggested answer) is built every time and never kept.
     """
+    if prefill is not None or any(_shows_answers(r) for r in replies):
+        view, question_id = _build_view(replies, first_question, opening, prefill)
+        return StepView({**view.to_dict(), "private_metadata": draft_id}, question_id)
+    key = (tuple(json.dumps(r.to_dict(), sort_keys=True) for r in replies), first_question, opening)
+    known = _GENERIC_VIEWS.get(key)
+    if known is None:
+        view, question_id = _build_view(replies, first_question, opening)
+        known = (view.to_dict(), question_id)
+        if len(_GENERIC_VIEWS) >= 512:
+            _GENERIC_VIEWS.clear()
+        _GENERIC_VIEWS[key] = known
+    view_json, question_id = known
+    # A fresh copy each time: bolt and slack_sdk may add to the dict they are given.
+    return StepView({**copy.deepcopy(view_json), "private_metadata": draft_id}, question_id)
+
+
+_GENERIC_VIEWS: dict[tuple[Any, ...], tuple[dict[str, Any], str | None]] = {}
+
+
+def _shows_answers(reply: Reply) -> bool:
+    return "current" in reply.hints or reply.hints.get("kind") in ("review", "confirm_profile")
+
+
+def _build_view(
+    replies: Sequence[Reply], first_question: str, opening: bool, prefill: str | None = None
+) -> tuple[View, str | None]:
     question = _asking(replies)
     first_step = question is not None and question.question_id == first_question
     notices = [r for r in replies if r is not question and not r.error]
@@ -214,9 +246,8 @@ def step_view(
             title=_plain(TITLE),
             close=_plain("Close"),
             blocks=blocks,
-            private_metadata=draft_id,
         )
-        return StepView(view, None)
+        return view, None
 
     is_review = question.hints.get("kind") == "review"
     if is_review:
@@ -255,9 +286,8 @@ def step_view(
         submit=_plain("Submit" if is_review else "Next"),
         close=_plain("Save and close"),
         blocks=blocks,
-        private_metadata=draft_id,
     )
-    return StepView(view, question.question_id)
+    return view, question.question_id
 
 
 def errors_for(replies: Sequence[Reply]) -> dict[str, str] | None:

@@ -1,0 +1,40 @@
+"""The drawn modal steps: kept JSON for steps that show nobody's answers, never for steps that do."""
+
+from __future__ import annotations
+
+from bot.slack import modal
+from intake.conversation.turn import Choice, Reply
+
+QUESTION = Reply(
+    text="First, is the child in immediate danger right now?",
+    choices=(Choice("yes", "Yes"), Choice("no", "No")),
+    input="choice",
+    question_id="immediate_danger",
+    hints={"kind": "yes_no", "label": "Child in immediate danger"},
+)
+REVIEW = Reply(
+    text="Check your answers.\n\n1. Child's first name: Alex",
+    choices=(Choice("submit", "Submit"), Choice("cancel", "Cancel this request")),
+    input="choice",
+    question_id="review",
+    hints={"kind": "review"},
+)
+
+
+def test_the_same_step_for_two_drafts_carries_each_draft_id() -> None:
+    first = modal.step_view("draft-a", [QUESTION], first_question="immediate_danger")
+    second = modal.step_view("draft-b", [QUESTION], first_question="immediate_danger")
+    assert first.view["private_metadata"] == "draft-a"
+    assert second.view["private_metadata"] == "draft-b"
+    assert {**first.view, "private_metadata": ""} == {**second.view, "private_metadata": ""}
+    first.view["blocks"].clear()  # whoever receives a view may change it; the next one is whole
+    assert modal.step_view("draft-c", [QUESTION], first_question="immediate_danger").view["blocks"]
+
+
+def test_a_view_with_answers_in_it_is_never_kept() -> None:
+    modal._GENERIC_VIEWS.clear()
+    view = modal.step_view("draft-a", [REVIEW], first_question="immediate_danger")
+    assert "Alex" in str(view.view)
+    assert modal._GENERIC_VIEWS == {}
+    modal.step_view("draft-a", [QUESTION], first_question="immediate_danger")
+    assert len(modal._GENERIC_VIEWS) == 1
