@@ -69,7 +69,8 @@ def main(argv: list[str]) -> int:
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n\n"
         f"Command: `make bench` (that is, `python -m bench{' ' + ' '.join(wanted) if wanted else ''}`). "
         "Server and load generator share the machine, so the ratios against bare Flask matter more than the "
-        "absolute rates.\n\n"
+        "absolute rates. What the numbers mean and what was done about them: "
+        "[performance-notes.md](performance-notes.md).\n\n"
     )
     if os.environ.get("BENCH_NO_WRITE") != "1":
         OUT.parent.mkdir(exist_ok=True)

@@ -61,7 +61,8 @@ def test_sign_in_claim_decide_and_the_referrer_hears(live_server: str, page: Any
     page.get_by_role("button", name="Sign in").click()
     summary = page.locator(".error-summary")
     summary.wait_for()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # hub.js moves focus once it has run, which may be just after the summary is painted: wait for it.
+    page.wait_for_function("document.activeElement.classList.contains('error-summary')")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Requests for support").wait_for()
@@ -86,7 +87,8 @@ def test_sign_in_claim_decide_and_the_referrer_hears(live_server: str, page: Any
     page.get_by_label("Early help: intensive / team around the family").check()
     page.get_by_role("button", name="Record decision and tell the referrer").click()
     page.locator(".error-summary").wait_for()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # hub.js moves focus once it has run, which may be just after the summary is painted: wait for it.
+    page.wait_for_function("document.activeElement.classList.contains('error-summary')")
     page.get_by_role("link", name="Enter the rationale for the decision").click()
     assert page.evaluate("document.activeElement.id") == "rationale"
     page.keyboard.type("Synthetic rationale: several level-3 needs across two domains; family consents.")
