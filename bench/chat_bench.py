@@ -60,7 +60,8 @@ def run() -> str:
     lines = [
         "## Browser chat messages",
         "",
-        f"{CONCURRENCY} concurrent connections, {SECONDS:.0f} s each, gunicorn 2 workers x 16 threads.",
+        f"{CONCURRENCY} concurrent connections, {SECONDS:.0f} s each in three turns alternating with bare Flask, "
+        "gunicorn 2 workers x 16 threads.",
         "",
         TABLE_HEAD,
     ]

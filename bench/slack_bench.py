@@ -159,8 +159,8 @@ def run() -> str:
         "## Slack modal steps",
         "",
         f"Signed `view_submission` requests (verify, authorize, load draft, validate, save, next view), "
-        f"{CONCURRENCY} concurrent connections, {SECONDS:.0f} s each, gunicorn 2 workers x 16 threads, "
-        "against bare Flask answering the same signed body in the same run.",
+        f"{CONCURRENCY} concurrent connections, {SECONDS:.0f} s each in three turns alternating with bare Flask "
+        "answering the same signed body, gunicorn 2 workers x 16 threads.",
         "",
         TABLE_HEAD,
     ]
