@@ -61,7 +61,7 @@ def run() -> str:
         "## Browser chat messages",
         "",
         f"{CONCURRENCY} concurrent connections, {SECONDS:.0f} s each in three turns alternating with bare Flask, "
-        "gunicorn 2 workers x 16 threads.",
+        "gunicorn 2 workers x 4 threads (as shipped).",
         "",
         TABLE_HEAD,
     ]

@@ -50,8 +50,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str] | None = None, workers: int = 2, threads: int = 16) -> Iterator[int]:
-    """Serve `module:factory()` on a free loopback port until the block ends."""
+def gunicorn(app_spec: str, env: dict[str, str] | None = None, workers: int = 2, threads: int = 4) -> Iterator[int]:
+    """Serve `module:factory()` on a free loopback port until the block ends.
+
+    2 workers x 4 threads is what the Procfile and `earlyhelp serve` run, so the benches measure what ships (more
+    threads per worker only add GIL contention: a chat step cost the server more CPU with 16 than with 4)."""
     port = free_port()
     proc = subprocess.Popen(
         [

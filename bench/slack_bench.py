@@ -160,7 +160,7 @@ def run() -> str:
         "",
         f"Signed `view_submission` requests (verify, authorize, load draft, validate, save, next view), "
         f"{CONCURRENCY} concurrent connections, {SECONDS:.0f} s each in three turns alternating with bare Flask "
-        "answering the same signed body, gunicorn 2 workers x 16 threads.",
+        "answering the same signed body, gunicorn 2 workers x 4 threads (as shipped).",
         "",
         TABLE_HEAD,
     ]
