@@ -205,7 +205,9 @@ def step_view(
     if prefill is not None or any(_shows_answers(r) for r in replies):
         view, question_id = _build_view(replies, first_question, opening, prefill)
         return StepView({**view.to_dict(), "private_metadata": draft_id}, question_id)
-    key = (tuple(json.dumps(r.to_dict(), sort_keys=True) for r in replies), first_question, opening)
+    # Error replies are left out of the key as they are out of the view (errors go under the field, see
+    # errors_for): a message quoting what the person typed must not be kept.
+    key = (tuple(json.dumps(r.to_dict(), sort_keys=True) for r in replies if not r.error), first_question, opening)
     known = _GENERIC_VIEWS.get(key)
     if known is None:
         view, question_id = _build_view(replies, first_question, opening)

@@ -143,12 +143,11 @@ def plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
     answered before the person said the baby is unborn) cannot switch later questions on.
     """
     answers = state.get("answers", {})
+    key = (today, bool(state.get("profile")), *(_hashable(answers.get(k, _UNANSWERED)) for k in flow.plan_inputs))
     try:
-        key = (today, bool(state.get("profile")), *(_hashable(answers.get(k, _UNANSWERED)) for k in flow.plan_inputs))
-        hash(key)
-    except TypeError:  # an answer of an unexpected shape: work it out without the cache
+        known = flow.plans.get(key)
+    except TypeError:  # an answer of an unexpected shape cannot key the cache: work the plan out afresh
         return _work_out_plan(flow, state, today)
-    known = flow.plans.get(key)
     if known is None:
         known = tuple(_work_out_plan(flow, state, today))
         if len(flow.plans) >= _PLANS_KEPT:

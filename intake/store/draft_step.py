@@ -13,7 +13,7 @@ message cannot overwrite a newer answer, because the loser's write matches no ro
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -104,6 +104,27 @@ class DraftSteps:
                 driver.autocommit = False  # type: ignore[union-attr]
             pooled.close()
 
+    def load(self, pooled: Any, draft_id: str) -> DraftStep | None:
+        row = self._run(pooled, self._load, {"draft_id": draft_id})
+        if row is None:
+            return None
+        channel, channel_user_id, status, state, version = row
+        if self._state_out is not None:
+            state = self._state_out(state)
+        return DraftStep(draft_id, channel, channel_user_id, status, state or {}, version)
+
+    def save(self, pooled: Any, draft: DraftStep, state: dict[str, Any], now: datetime) -> bool:
+        values = {
+            "draft_id": draft.id,
+            "loaded_version": draft.version,
+            "state": state,
+            "step": state.get("step"),
+            "now": now,
+            "new_version": draft.version + 1,
+        }
+        with self._queue or nullcontext():
+            return self._run(pooled, self._save, values, write=True) == 1
+
     def _run(self, pooled: Any, compiled: _Compiled, values: dict[str, Any], *, write: bool = False) -> Any:
         """One statement; a write returns the rows it changed (committed), a read its one row or None."""
         parameters = compiled.parameters(values)
@@ -135,35 +156,15 @@ class DraftSteps:
 
 
 class DraftStepConnection:
+    """One pooled connection lent to one step."""
+
     def __init__(self, steps: DraftSteps, pooled: Any) -> None:
         self._steps = steps
         self._pooled = pooled
 
     def load(self, draft_id: str) -> DraftStep | None:
-        steps = self._steps
-        row = steps._run(self._pooled, steps._load, {"draft_id": draft_id})
-        if row is None:
-            return None
-        channel, channel_user_id, status, state, version = row
-        if steps._state_out is not None:
-            state = steps._state_out(state)
-        return DraftStep(draft_id, channel, channel_user_id, status, state or {}, version)
+        return self._steps.load(self._pooled, draft_id)
 
     def save(self, draft: DraftStep, state: dict[str, Any], now: datetime) -> bool:
         """Store the conversation's new state; False when someone else saved this draft since it was loaded."""
-        steps = self._steps
-        values = {
-            "draft_id": draft.id,
-            "loaded_version": draft.version,
-            "state": state,
-            "step": state.get("step"),
-            "now": now,
-            "new_version": draft.version + 1,
-        }
-        if steps._queue is None:
-            return steps._run(self._pooled, steps._save, values, write=True) == 1
-        steps._queue.acquire()
-        try:
-            return steps._run(self._pooled, steps._save, values, write=True) == 1
-        finally:
-            steps._queue.release()
+        return self._steps.save(self._pooled, draft, state, now)

@@ -66,6 +66,13 @@ class WriteQueue:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
 
+    def __enter__(self) -> WriteQueue:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
     def _file(self) -> int:
         # A forked worker must open its own descriptor: flock belongs to the open file, which a fork shares.
         if self._fd is None or self._pid != os.getpid():

@@ -38,3 +38,11 @@ def test_a_view_with_answers_in_it_is_never_kept() -> None:
     assert modal._GENERIC_VIEWS == {}
     modal.step_view("draft-a", [QUESTION], first_question="immediate_danger")
     assert len(modal._GENERIC_VIEWS) == 1
+
+
+def test_an_error_quoting_the_answer_is_not_kept() -> None:
+    modal._GENERIC_VIEWS.clear()
+    error = Reply(text="'Synthetic typed text' is not a yes or a no. Choose Yes or No.", error=True)
+    modal.step_view("draft-a", [error, QUESTION], first_question="immediate_danger")
+    assert "Synthetic typed text" not in str(modal._GENERIC_VIEWS)
+    assert len(modal._GENERIC_VIEWS) == 1
