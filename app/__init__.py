@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import security
 from app.config import Settings, load_settings
 from app.retention_job import register_retention_job
+from app.session_cookie import DeferredCookieSessions
 from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
 from hub import follow_up, new_request
@@ -53,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(settings.flask_config())
     app.config["TESTING"] = testing
+    app.session_interface = DeferredCookieSessions()
     logging.basicConfig(level=settings.get("LOG_LEVEL"))
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -84,23 +86,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(failed_messages_blueprint)
     add_nav_link(app, "hub_messages.failed", "Failed messages", HUB_MANAGER)
     register_slack(app, listener_executor=slack_executor)
+    # Inside the proxy fix, so the headers see the scheme the client really used.
+    security.install_headers(app, settings)
     if settings.integer("PROXY_COUNT"):
         hops = settings.integer("PROXY_COUNT")
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    security.install_headers(app, settings)
-    limiter = security.build_limiter(app, settings)
+    limits = security.RateLimits(settings.get("RATE_LIMIT_STORAGE_URI") or "memory://")
     chat_limit = security.chat_limit(settings)
     if chat_limit:
         for endpoint in ("webchat.create_conversation", "webchat.post_message", "webchat.form_post"):
-            app.view_functions[endpoint] = limiter.limit(chat_limit)(app.view_functions[endpoint])
+            limits.apply(app, endpoint, chat_limit)
     if settings.get("TEAMS_APP_ID"):
         _register_teams(app, settings, intake, clock)
     # Password guessing is slowed per address here and per account by the lockout (hub.staff).
     sign_in_limit = security.sign_in_limit(settings)
     if sign_in_limit:
-        app.view_functions["hub_sign_in.sign_in"] = limiter.limit(sign_in_limit, methods=["POST"])(
-            app.view_functions["hub_sign_in.sign_in"]
-        )
+        limits.apply(app, "hub_sign_in.sign_in", sign_in_limit, methods={"POST"})
     _register_errors(app)
     _register_filters(app)
     _register_commands(app)
@@ -226,12 +227,14 @@ def _register_errors(app: Flask) -> None:
     }
 
     @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException) -> tuple[Response | str, int]:
+    def http_error(err: HTTPException) -> tuple[Response | str, int, list[tuple[str, str]]]:
         code = err.code or 500
         message = messages.get(code, err.description or "Something went wrong.")
+        # The exception's own headers say when to come back (429) or what is allowed (405).
+        kept = [(name, value) for name, value in err.get_headers() if name in ("Retry-After", "Allow")]
         if _wants_json():
-            return jsonify({"error": message}), code
-        return render_template_string(_ERROR_PAGE, title=err.name, message=message), code
+            return jsonify({"error": message}), code, kept
+        return render_template_string(_ERROR_PAGE, title=err.name, message=message), code, kept
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception) -> tuple[Response | str, int]:

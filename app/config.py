@@ -50,7 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CHAT_RATE_LIMIT",
         "120/minute;2000/hour",
-        "Requests per client address to the public chat API (flask-limiter syntax); 0 turns this limit off",
+        "Requests per client address to the public chat API (limits syntax); 0 turns this limit off",
     ),
     Setting("SIGN_IN_RATE_LIMIT", "10/minute;50/hour", "Sign-in attempts per client address; 0 turns this limit off"),
     Setting(

@@ -1,16 +1,27 @@
 """Web hardening applied to every response and to the public endpoints: security headers and rate limits.
 
-Rate limits count per client address. The default storage is each process's memory (so the limit applies per
-worker); set RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share counts between workers and machines.
+Rate limits count per client address and endpoint. The default storage is each process's memory (so the limit
+applies per worker); set RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share counts between workers and machines.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+import math
+import time
+from collections.abc import Collection, Iterable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, request
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 
 from app.config import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # Everything the pages need is served by the app itself: no external scripts, styles, fonts or frames.
 CSP = (
@@ -19,43 +30,69 @@ CSP = (
 )
 
 
+class SecurityHeaders:
+    """WSGI middleware adding the headers to every response as it starts: pages, API answers, errors and static
+    files alike, and in one pass over a plain list (this runs on every request, so it stays cheap)."""
+
+    def __init__(self, app: WSGIApplication, https_only: bool) -> None:
+        self._app = app
+        self._https_only = https_only
+        self._always = [
+            ("Content-Security-Policy", CSP),
+            ("X-Frame-Options", "DENY"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "same-origin"),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ]
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            wanted = list(self._always)
+            # Read when the response starts, so a proxy fix applied inside has already set the scheme.
+            if self._https_only or environ.get("wsgi.url_scheme") == "https":
+                wanted.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+            if environ.get("PATH_INFO", "").startswith(NO_STORE_PATHS):
+                wanted.append(("Cache-Control", "no-store"))
+            # A view may set one of these itself (to loosen it on purpose): its own value stands.
+            present = {name.lower() for name, _value in headers}
+            headers.extend(pair for pair in wanted if pair[0].lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self._app(environ, start)
+
+
+# Pages and answers about children must not sit in shared caches or the browser's back-forward cache.
+NO_STORE_PATHS = ("/chat/conversations", "/hub", "/dashboard")
+
+
 def install_headers(app: Flask, settings: Settings) -> None:
-    https_only = settings.flag("SESSION_COOKIE_SECURE")
-
-    always = {
-        "Content-Security-Policy": CSP,
-        "X-Frame-Options": "DENY",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    }
-
-    @app.after_request
-    def security_headers(response: Response) -> Response:
-        headers = response.headers
-        # One pass over the headers a view set itself (it may loosen one on purpose); werkzeug's setdefault
-        # costs a raised KeyError per missing header, and this runs on every response.
-        present = {name.lower() for name, _value in headers.items()}
-        wanted = dict(always)
-        if https_only or request.is_secure:
-            wanted["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if request.path.startswith(("/chat/conversations", "/hub", "/dashboard")):
-            # Pages and answers about children must not sit in shared caches or the browser's back-forward cache.
-            wanted["Cache-Control"] = "no-store"
-        headers.extend([(name, value) for name, value in wanted.items() if name.lower() not in present])
-        return response
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, settings.flag("SESSION_COOKIE_SECURE"))  # type: ignore[method-assign]
 
 
-def build_limiter(app: Flask, settings: Settings) -> Limiter:
-    limiter = Limiter(
-        key_func=get_remote_address,
-        app=app,
-        storage_uri=settings.get("RATE_LIMIT_STORAGE_URI") or "memory://",
-        default_limits=[],
-        headers_enabled=True,
-    )
-    app.extensions["limiter"] = limiter
-    return limiter
+class RateLimits:
+    """Per-client-address limits on the views that need them (the public chat, the hub's sign-in), checked by a
+    wrapper around just those views, so no other request pays for them. Counts live in each process's memory
+    unless RATE_LIMIT_STORAGE_URI names a shared store (e.g. redis://...)."""
+
+    def __init__(self, storage_uri: str) -> None:
+        self._limiter = FixedWindowRateLimiter(storage_from_string(storage_uri))
+
+    def apply(self, app: Flask, endpoint: str, spec: str, methods: Collection[str] | None = None) -> None:
+        """Limit one endpoint with `spec` ("120/minute;2000/hour"), counted per address and endpoint."""
+        items = parse_many(spec)
+        view = app.view_functions[endpoint]
+
+        @wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            if methods is None or request.method in methods:
+                address = request.remote_addr or "unknown"
+                for item in items:
+                    if not self._limiter.hit(item, endpoint, address):
+                        reset_at, _left = self._limiter.get_window_stats(item, endpoint, address)
+                        raise TooManyRequests(retry_after=max(1, math.ceil(reset_at - time.time())))
+            return view(*args, **kwargs)
+
+        app.view_functions[endpoint] = limited
 
 
 def chat_limit(settings: Settings) -> str | None:

@@ -1,7 +1,8 @@
 """Browser-chat messages through the real intake path (load draft, validate, advance, save) against bare Flask.
 
-Each client owns one conversation and alternates a real answer with `back`, so every request does the full work
-of a step (including the optimistic-locking save) and the conversation never runs out of questions.
+Each client owns one conversation, sends its session cookie back as a browser does, and alternates a real answer
+with `back`, so every request does the full work of a step (including the optimistic-locking save) and the
+conversation never runs out of questions.
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_chat")
 
 
-def _conversations(port: int, n: int) -> list[str]:
+def _conversations(port: int, n: int) -> list[tuple[str, str]]:
+    """Open n conversations; each comes with the session cookie a browser would send back with every message."""
     import http.client
 
-    ids = []
+    opened = []
     for _ in range(n):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("POST", "/chat/conversations", body=b"{}", headers={"Content-Type": "application/json"})
-        ids.append(json.loads(conn.getresponse().read())["conversation_id"])
+        response = conn.getresponse()
+        cookie = (response.getheader("Set-Cookie") or "").split(";", 1)[0]
+        opened.append((json.loads(response.read())["conversation_id"], cookie))
         conn.close()
-    return ids
+    return opened
 
 
 def _measure(database_url: str) -> tuple[object, object]:
@@ -43,12 +47,13 @@ def _measure(database_url: str) -> tuple[object, object]:
     }
     headers = {"Content-Type": "application/json"}
     with gunicorn("app:create_app()", env) as port, gunicorn("bench.apps:bare_app()") as bare_port:
-        ids = _conversations(port, CONCURRENCY)
+        opened = _conversations(port, CONCURRENCY)
         bodies = [json.dumps({"choice": "no"}).encode(), json.dumps({"text": "back"}).encode()]
         echo = json.dumps({"choice": "no"}).encode()
+        browser = [{**headers, "Cookie": cookie} for _id, cookie in opened]
 
         def step(i: int, n: int):  # type: ignore[no-untyped-def]
-            return "POST", f"/chat/conversations/{ids[i]}/messages", bodies[n % 2], headers
+            return "POST", f"/chat/conversations/{opened[i][0]}/messages", bodies[n % 2], browser[i]
 
         chat, bare = alternate(
             (port, step), (bare_port, lambda i, n: ("POST", "/echo", echo, headers)), CONCURRENCY, SECONDS

@@ -68,8 +68,40 @@ def now() -> datetime:
     return current_app.extensions["clock"]()
 
 
+_NOT_LOADED = object()
+
+
 def current_staff() -> StaffUser | None:
-    return g.get("staff")
+    """The signed-in staff member, looked up on first use in a request (the chat, Slack and Teams never ask)."""
+    staff = g.get("staff", _NOT_LOADED)
+    if staff is _NOT_LOADED:
+        staff = g.staff = _load_staff()
+    return staff  # type: ignore[return-value]
+
+
+def _load_staff() -> StaffUser | None:
+    """The session's account, unless it has been idle too long or the account was switched off; a hub page
+    looking it up counts as activity and extends the session."""
+    staff_id = session.get(SESSION_KEY)
+    if staff_id is None:
+        return None
+    current = now()
+    seen = session.get(SEEN_KEY)
+    idle: timedelta = current_app.extensions["hub_idle_timeout"]
+    if seen is None or current.timestamp() - float(seen) > idle.total_seconds():
+        sign_out_session()
+        g.hub_timed_out = True
+        return None
+    with current_app.extensions["db"].reading() as s:
+        account = s.get(StaffAccount, staff_id)
+        if account is None or not account.active:
+            sign_out_session()
+            return None
+        staff = StaffUser(account.id, account.email, account.display_name, account.role)
+    # Static files do not count as activity worth extending the session for.
+    if request.endpoint and not request.endpoint.endswith(".static"):
+        session[SEEN_KEY] = current.timestamp()
+    return staff
 
 
 def sign_in_session(account: StaffAccount) -> None:
@@ -77,10 +109,12 @@ def sign_in_session(account: StaffAccount) -> None:
     session.clear()
     session[SESSION_KEY] = account.id
     session[SEEN_KEY] = now().timestamp()
+    g.pop("staff", None)  # looked up afresh if this request asks again
 
 
 def sign_out_session() -> None:
     session.clear()
+    g.pop("staff", None)
 
 
 def require_role(*roles: str) -> Callable[[F], F]:
@@ -116,33 +150,13 @@ def add_nav_link(app: Flask, endpoint: str, label: str, role: str) -> None:
 
 def init_auth(app: Flask) -> None:
     """Wire CSRF (checked only where require_role or a hub form asks: the chat's JSON API has no cookie forms),
-    the per-request account load with the idle timeout, and no-store caching on hub pages."""
+    the idle timeout that `current_staff` applies, and no-store caching on hub pages."""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's idle timeout bounds it instead
     csrf.init_app(app)
-    idle = timedelta(minutes=app.extensions["settings"].integer("HUB_IDLE_TIMEOUT_MINUTES"))
-
-    @app.before_request
-    def load_staff() -> None:
-        g.staff = None
-        staff_id = session.get(SESSION_KEY)
-        if staff_id is None:
-            return
-        current = now()
-        seen = session.get(SEEN_KEY)
-        if seen is None or current.timestamp() - float(seen) > idle.total_seconds():
-            sign_out_session()
-            g.hub_timed_out = True
-            return
-        with app.extensions["db"].reading() as s:
-            account = s.get(StaffAccount, staff_id)
-            if account is None or not account.active:
-                sign_out_session()
-                return
-            g.staff = StaffUser(account.id, account.email, account.display_name, account.role)
-        # Static files and the sign-in page do not count as activity worth extending the session for.
-        if request.endpoint and not request.endpoint.endswith(".static"):
-            session[SEEN_KEY] = current.timestamp()
+    app.extensions["hub_idle_timeout"] = timedelta(
+        minutes=app.extensions["settings"].integer("HUB_IDLE_TIMEOUT_MINUTES")
+    )
 
     @app.after_request
     def no_store(response: Response) -> Response:

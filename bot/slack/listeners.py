@@ -190,14 +190,9 @@ def create_bolt_app(
         else:
             open_intake(body, client, context)
 
-    app.command(config.command)(ack=just_ack, lazy=[open_intake])
-    app.shortcut(GLOBAL_SHORTCUT)(ack=just_ack, lazy=[open_intake])
-    app.shortcut(MESSAGE_SHORTCUT)(ack=just_ack, lazy=[open_from_message])
-    app.action(home.RAISE_ACTION)(ack=just_ack, lazy=[open_intake])
-    app.action(home.RESUME_ACTION)(ack=just_ack, lazy=[resume_draft])
-
     # -- the modal ---------------------------------------------------------------------------------------------
 
+    # Registered first: bolt tries listeners in order, and a modal step is by far the most frequent request.
     @app.view_submission(modal.CALLBACK_ID)
     def on_step(ack: Ack, view: dict[str, Any]) -> None:
         draft_id = str(view.get("private_metadata") or "")
@@ -229,6 +224,13 @@ def create_bolt_app(
             ack(response_action="errors", errors=errors)
         else:
             ack(response_action="update", view=render(result).view)
+
+    # The ways in, after the modal step (see above).
+    app.command(config.command)(ack=just_ack, lazy=[open_intake])
+    app.shortcut(GLOBAL_SHORTCUT)(ack=just_ack, lazy=[open_intake])
+    app.shortcut(MESSAGE_SHORTCUT)(ack=just_ack, lazy=[open_from_message])
+    app.action(home.RAISE_ACTION)(ack=just_ack, lazy=[open_intake])
+    app.action(home.RESUME_ACTION)(ack=just_ack, lazy=[resume_draft])
 
     def _view_action(command: str) -> Callable[..., None]:
         def lazy(body: dict[str, Any], client: WebClient) -> None:

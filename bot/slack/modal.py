@@ -9,7 +9,6 @@ before anything is sent. Text a person typed is only ever shown as `plain_text`,
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -211,16 +210,16 @@ def step_view(
     known = _GENERIC_VIEWS.get(key)
     if known is None:
         view, question_id = _build_view(replies, first_question, opening)
-        known = (view.to_dict(), question_id)
+        known = (json.dumps(view.to_dict()), question_id)
         if len(_GENERIC_VIEWS) >= 512:
             _GENERIC_VIEWS.clear()
         _GENERIC_VIEWS[key] = known
     view_json, question_id = known
-    # A fresh copy each time: bolt and slack_sdk may add to the dict they are given.
-    return StepView({**copy.deepcopy(view_json), "private_metadata": draft_id}, question_id)
+    # Kept as text and parsed afresh (several times cheaper than copy.deepcopy), so no caller shares a dict.
+    return StepView({**json.loads(view_json), "private_metadata": draft_id}, question_id)
 
 
-_GENERIC_VIEWS: dict[tuple[Any, ...], tuple[dict[str, Any], str | None]] = {}
+_GENERIC_VIEWS: dict[tuple[Any, ...], tuple[str, str | None]] = {}
 
 
 def _shows_answers(reply: Reply) -> bool:

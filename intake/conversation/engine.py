@@ -393,8 +393,18 @@ def start(flow: Flow, now: datetime, profile: Mapping[str, Any] | None = None) -
     return Turn(state=state, replies=(greeting, _ask(flow, first, state, today)))
 
 
+def _own_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped state (dicts, lists, scalars): `advance` must never change the caller's state,
+    and copy.deepcopy's generality (memo, reductions) cost more than the rest of a step's conversation logic."""
+    if isinstance(value, dict):
+        return {key: _own_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_own_copy(item) for item in value]
+    return value if isinstance(value, str | int | float | bool | None) else copy.deepcopy(value)
+
+
 def _normalise(state: Mapping[str, Any]) -> dict[str, Any]:
-    state = copy.deepcopy(dict(state))
+    state = _own_copy(dict(state))
     state.setdefault("answers", {})
     state.setdefault("history", [])
     state.setdefault("status", "open")

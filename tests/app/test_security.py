@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -39,7 +40,47 @@ def test_chat_api_is_rate_limited_with_a_clear_message(database_url: str, clock:
     assert statuses == [201, 201, 201, 429]
     limited = client.post("/chat/conversations")
     assert "Wait a minute" in limited.get_json()["error"]
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    # Each endpoint counts on its own, and only the limited ones are checked at all.
+    conversation = client.get("/chat/conversations/none").status_code
+    assert conversation == 404
     app.extensions["db"].dispose()
+
+
+def test_sign_in_attempts_are_limited_but_the_form_is_not(database_url: str, clock: FakeClock) -> None:
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "s",
+            "TESTING": True,
+            "CLOCK": clock,
+            "SIGN_IN_RATE_LIMIT": "2/minute",
+        }
+    )
+    client = app.test_client()
+    assert all(client.get("/hub/sign-in").status_code == 200 for _ in range(4))
+    attempts = [
+        client.post("/hub/sign-in", data={"email": "nobody@example.org", "password": "wrong"}).status_code
+        for _ in range(3)
+    ]
+    assert 429 not in attempts[:2] and attempts[2] == 429
+    app.extensions["db"].dispose()
+
+
+def test_a_view_may_set_its_own_security_header(app: Flask) -> None:
+    @app.get("/_framed")
+    def framed() -> tuple[str, int, dict[str, str]]:
+        return "ok", 200, {"X-Frame-Options": "SAMEORIGIN"}
+
+    response = app.test_client().get("/_framed")
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_errors_and_static_files_carry_the_headers(client: FlaskClient) -> None:
+    for response in (client.get("/no-such-page"), client.get("/chat/static/chat.css")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
 def test_oversized_bodies_are_refused_politely(client: FlaskClient) -> None:
