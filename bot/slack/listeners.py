@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.middleware import Middleware
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -300,15 +301,27 @@ def create_bolt_app(
 
     # -- Events API retries ------------------------------------------------------------------------------------
 
-    @app.middleware
-    def once_per_event(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+    app.use(OncePerEvent(db, clock))
+    return app
+
+
+class OncePerEvent(Middleware):
+    """Slack retries an Events API delivery it thinks failed: handle each event_id once.
+
+    A Middleware class rather than a decorated function, because bolt works out a function's arguments by
+    introspection on every request, which is a measurable part of every modal step."""
+
+    def __init__(self, db: Any, clock: Callable[[], datetime]) -> None:
+        self._db = db
+        self._clock = clock
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not first_delivery(db, str(event_id), body.get("team_id"), clock()):
+        if event_id and not first_delivery(self._db, str(event_id), body.get("team_id"), self._clock()):
             log.info("event %s delivered again; already handled", event_id)
             return BoltResponse(status=200, body="")
         return next()
-
-    return app
 
 
 def _notice(text: str) -> tuple[Reply, ...]:
