@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, literal, or_, select, type_coerce
+from sqlalchemy import String, case, cast, func, literal, or_, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -78,41 +78,47 @@ def table_csv(table: Table) -> str:
 # writing them with the csv module cost over a second on the development machine, four times the query. So the
 # database writes each line: the same cells as tables.repeats and cell_value (labels, London times), neutralised and
 # quoted exactly as `neutralise` and csv.writer do (tests/hub/test_dashboard_export.py compares the two byte for
-# byte), and Python only joins the lines.
+# byte), and Python only joins the lines. Labels are known before the query, so they go into it as finished cells;
+# only stored text (references, unknown codes) is neutralised and quoted by the database, row by row.
+
+QUOTE_WHEN = (",", '"', "\r", "\n")  # what makes csv.QUOTE_MINIMAL quote a cell, with "\r\n" line endings
+
+
+def finished_cell(value: str) -> str:
+    """A text cell exactly as neutralise and csv.writer (QUOTE_MINIMAL) write it in a row of several cells."""
+    value = neutralise(value)
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in QUOTE_WHEN) else value
 
 
 def _text(value: Any) -> ColumnElement[str]:
     return type_coerce(value, String)
 
 
+def _cell(value: Any) -> ColumnElement[str]:
+    """finished_cell in SQL, for stored text: None as empty, formula starts neutralised, quoted when needed."""
+    text = _text(func.coalesce(value, ""))
+    starts_a_formula = func.substr(text, 1, 1).in_(FORMULA_STARTS)
+    # Constant patterns (none of these characters means anything to LIKE); contains() would build one per row.
+    quote_for = [text.like(f"%{c}%") for c in QUOTE_WHEN]
+    neutralised = _text(case((starts_a_formula, _text(literal("'")) + text), else_=text))
+    quoted = _text(literal('"')) + _text(func.replace(neutralised, '"', '""')) + _text(literal('"'))
+    # Nearly every value needs nothing (a reference like RFS-2026-000123): one flat check answers that, and only the
+    # rest pay for neutralising and quoting. An apostrophe added in front never needs quoting.
+    return _text(case((~or_(starts_a_formula, *quote_for), text), (or_(*quote_for), quoted), else_=neutralised))
+
+
 def _label(column: Any, names: Mapping[Any, str], missing: str | None) -> ColumnElement[str]:
-    """Labels.agency / Labels.route (`missing` for no code) or Labels.level (`missing` None: every level has one)."""
-    named = {code: name for code, name in names.items() if code or not missing}
+    """Labels.agency / Labels.route (`missing` for no code) or Labels.level (`missing` None: levels are never
+    missing), as finished cells; a code without a label is shown as itself, finished by the database."""
     if missing is None:
-        named = {code: f"{code} {name}" for code, name in named.items() if name}
-    code_text = cast(column, String)
-    labelled: Any = case(named, value=column, else_=code_text) if named else code_text
+        named = {code: finished_cell(f"{code} {name}") for code, name in names.items() if name}
+    else:
+        named = {code: finished_cell(name) for code, name in names.items() if code}
+    unknown = _cell(cast(column, String))
+    labelled: Any = case(named, value=column, else_=unknown) if named else unknown
     if missing is None:
         return _text(labelled)
-    return _text(case((or_(column.is_(None), column == ""), missing), else_=labelled))
-
-
-def _neutralised(text: Any) -> ColumnElement[str]:
-    return _text(case((func.substr(text, 1, 1).in_(FORMULA_STARTS), _text(literal("'")) + text), else_=text))
-
-
-def _quoted(text: Any) -> ColumnElement[str]:
-    """As csv.QUOTE_MINIMAL: in double quotes, doubled inside, when it holds a comma, a quote or a line break."""
-    needs_quotes = or_(*(text.contains(c, autoescape=True) for c in (",", '"', "\r", "\n")))
-    quoted = _text(literal('"')) + _text(func.replace(text, '"', '""')) + _text(literal('"'))
-    return _text(case((needs_quotes, quoted), else_=text))
-
-
-def _layer(query: Any, name: str, build: Callable[[Any], ColumnElement[str]]) -> Any:
-    """Each cell worked out once: an expression that names its input several times would otherwise repeat the
-    whole input expression each time (OFFSET 0 keeps PostgreSQL from folding the layers together)."""
-    inner = query.offset(0).subquery(name)
-    return select(*(build(c).label(c.name) if c.name.startswith("cell") else c for c in inner.c))
+    return _text(case((or_(column.is_(None), column == ""), finished_cell(missing)), else_=labelled))
 
 
 def repeat_list_csv(session: Session, period: Period, filters: Filters, labels: Labels) -> str:
@@ -120,27 +126,19 @@ def repeat_list_csv(session: Session, period: Period, filters: Filters, labels: 
     pg = dialect.prepare(session)
     R, previous = figures.R, figures.PREVIOUS
     cells = [
-        R.reference,
+        _cell(R.reference),
+        # London times as 'YYYY-MM-DD HH:MM': nothing in them to neutralise or quote.
         dialect.london_minute(pg, R.received_at),
         _label(R.referring_agency, labels.agencies, "Not given"),
         _label(R.level, labels.levels, None),
         _label(R.route, labels.routes, "Not given"),
-        previous.reference,
+        _cell(previous.reference),
         dialect.london_minute(pg, previous.received_at),
     ]
-    texts = figures.repeat_list_select(
-        period,
-        filters,
-        *(_text(func.coalesce(c, "")).label(f"cell{i}") for i, c in enumerate(cells)),
-        figures.R.received_at.label("received_at"),
-        figures.R.id.label("id"),
-    )
-    quoted = _layer(_layer(texts, "cell_texts", _neutralised), "neutralised", _quoted).subquery("quoted")
-    line: Any = quoted.c.cell0
-    for i in range(1, len(cells)):
-        line = _text(line + _text(literal(",")) + quoted.c[f"cell{i}"])
-    query = select(line).order_by(quoted.c.received_at.desc(), quoted.c.id.desc())  # the list's own order
+    line = cells[0]
+    for cell in cells[1:]:
+        line = _text(line + _text(literal(",")) + cell)
     header = io.StringIO()
     csv.writer(header, lineterminator="\r\n").writerow([neutralise(c.header) for c in REPEAT_COLUMNS])
-    lines = session.connection().execute(query).scalars()
+    lines = session.connection().execute(figures.repeat_list_select(period, filters, line)).scalars()
     return header.getvalue() + "".join(f"{text}\r\n" for text in lines)
