@@ -189,7 +189,7 @@ def _seed(engine: Engine) -> str:
 
 
 def _keep_months(url: str) -> str:
-    """What the clock's hourly job does: keep every ended month's figures (hub.dashboard.rollup)."""
+    """What the clock's hourly job does: keep every ended month's and day's figures (hub.dashboard.rollup)."""
     from hub.dashboard.rollup import refresh
     from intake.store.database import Database
 
@@ -200,8 +200,8 @@ def _keep_months(url: str) -> str:
     finally:
         db.dispose()
     if not made:
-        return "Every month before the current one was already kept (hub.dashboard.rollup)."
-    return f"Kept {made} months' figures in {time.perf_counter() - started:.0f} s (hub.dashboard.rollup, hourly)."
+        return "Every month and day before the current ones was already kept (hub.dashboard.rollup)."
+    return f"Kept {made} months' and days' figures in {time.perf_counter() - started:.0f} s (hub.dashboard.rollup)."
 
 
 @contextmanager

@@ -140,5 +140,5 @@ def repeat_list_csv(session: Session, period: Period, filters: Filters, labels: 
         line = _text(line + _text(literal(",")) + cell)
     header = io.StringIO()
     csv.writer(header, lineterminator="\r\n").writerow([neutralise(c.header) for c in REPEAT_COLUMNS])
-    lines = session.connection().execute(figures.repeat_list_select(period, filters, line)).scalars()
+    lines = session.connection().execute(figures.repeat_list_select(period, filters, line)).scalars().all()
     return header.getvalue() + "".join(f"{text}\r\n" for text in lines)

@@ -343,11 +343,20 @@ def _distribution_columns(pg: bool, hours: Any) -> list[ColumnElement[Any]]:
 
 
 def _distribution_from(
-    values: list[Any], received: int, session: Session, pg: bool, event: Any, period: Period, filters: Filters
+    values: list[Any],
+    received: int,
+    session: Session,
+    pg: bool,
+    event: Any,
+    period: Period,
+    filters: Filters,
+    medians: bool = True,
 ) -> Distribution:
     counted, *rest = values
     buckets = [Count(label, n) for label, n in zip(HOUR_BUCKETS, rest, strict=False)]
-    median = (float(rest[-1]) if rest[-1] is not None else None) if pg else _median(session, event, period, filters)
+    median = None
+    if medians:
+        median = (float(rest[-1]) if rest[-1] is not None else None) if pg else _median(session, event, period, filters)
     return Distribution(counted, received - counted, buckets, median)
 
 
@@ -375,7 +384,7 @@ def hours_values(session: Session, event: Any, period: Period, filters: Filters 
     pg = dialect.prepare(session)
     hours = dialect.hours_between(pg, R.received_at, event)
     query = select(hours).where(*in_scope(period, filters), event.is_not(None)).order_by(hours)
-    return array("d", session.connection().execute(query).scalars())
+    return array("d", session.connection().execute(query).scalars().all())  # all(): one fetch, not one a row
 
 
 def _single_row(session: Session, period: Period, filters: Filters, *parts: Any) -> list[list[Any]]:
@@ -415,9 +424,11 @@ def _timeliness_columns(pg: bool, c: Any) -> list[Any]:
     return [func.count(), func.count(c.on_time), *_distribution_columns(pg, c.decision_hours)]
 
 
-def _timeliness_from(values: list[Any], session: Session, pg: bool, period: Period, filters: Filters) -> Timeliness:
+def _timeliness_from(
+    values: list[Any], session: Session, pg: bool, period: Period, filters: Filters, medians: bool = True
+) -> Timeliness:
     received, on_time, *rest = values
-    distribution = _distribution_from(rest, received, session, pg, R.decided_at, period, filters)
+    distribution = _distribution_from(rest, received, session, pg, R.decided_at, period, filters, medians)
     return Timeliness(received, distribution.counted, on_time, distribution)
 
 
@@ -431,9 +442,11 @@ def _feedback_columns(pg: bool, c: Any) -> list[Any]:
     return [func.count(), *_distribution_columns(pg, c.feedback_hours)]
 
 
-def _feedback_from(values: list[Any], session: Session, pg: bool, period: Period, filters: Filters) -> Distribution:
+def _feedback_from(
+    values: list[Any], session: Session, pg: bool, period: Period, filters: Filters, medians: bool = True
+) -> Distribution:
     received, *rest = values
-    return _distribution_from(rest, received, session, pg, R.feedback_sent_at, period, filters)
+    return _distribution_from(rest, received, session, pg, R.feedback_sent_at, period, filters, medians)
 
 
 def time_to_feedback(session: Session, period: Period, filters: Filters = EVERYONE) -> Distribution:
@@ -583,16 +596,23 @@ class Overview:
     statutory: Statutory
 
 
-def overview(session: Session, period: Period, filters: Filters = EVERYONE) -> Overview:
+def overview(session: Session, period: Period, filters: Filters = EVERYONE, medians: bool = True) -> Overview:
     """Timeliness, time to feedback, repeats and statutory assessments from one pass over the period: what the
-    dashboard page shows, for the price of one query instead of four."""
+    dashboard page shows, for the price of one query instead of four. `medians=False` leaves the medians out
+    (None), for a part of a period whose median is taken with the rest (hub.dashboard.rollup)."""
     pg = dialect.prepare(session)
     t, fb, rep, stat = _single_row(
-        session, period, filters, _timeliness_columns, _feedback_columns, _repeat_columns, _statutory_columns
+        session,
+        period,
+        filters,
+        lambda pg, c: _timeliness_columns(pg and medians, c),
+        lambda pg, c: _feedback_columns(pg and medians, c),
+        _repeat_columns,
+        _statutory_columns,
     )
     return Overview(
-        _timeliness_from(t, session, pg, period, filters),
-        _feedback_from(fb, session, pg, period, filters),
+        _timeliness_from(t, session, pg, period, filters, medians),
+        _feedback_from(fb, session, pg, period, filters, medians),
         Repeats(*rep),
         _statutory_from(stat),
     )

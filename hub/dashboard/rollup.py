@@ -1,14 +1,16 @@
-"""A month's dashboard figures kept ready, so a long period reads twelve small rows instead of a year of requests.
+"""Each month's and each day's dashboard figures kept ready, so a year reads a few dozen small rows instead of a
+year of requests.
 
-`dashboard_months` holds, for each London calendar month, the live figures for that month (the Tallies the charts
-are drawn from, and the overview's counts) and every decision and feedback time in order, from which a median over
-several months is found exactly. Nothing here is ever out of date: a trigger on support_requests (migration 0010)
-marks a month stale whenever one of its requests is added, changed or deleted (a decision, feedback sent, a
-retention purge), and a stale or missing month is counted live. The clock refreshes months every hour.
+`dashboard_rollups` holds, for each ended London calendar month and each ended London day, the live figures for it
+(the Tallies the charts are drawn from, and the overview's counts) and every decision and feedback time in order,
+from which a median over several of them is found exactly. Nothing here is ever out of date: a trigger on
+support_requests (migration 0010) marks a month and a day stale whenever one of their requests is added, changed
+or deleted (a decision, feedback sent, a retention purge), and a stale or missing one is counted live. The current
+day is always counted live. The clock refreshes them every hour.
 
 Only the whole-service view is kept: a period narrowed to an agency or organisation is a fraction of the rows and is
-counted live. A period is split into whole months that are kept and fresh, read from here, and the days left over
-(the ends, the current month, anything stale), counted live with hub.dashboard.figures and added in. The tests
+counted live. A period is cut into whole months that are kept, then days that are kept, then whatever is left
+(today, anything stale), counted live with hub.dashboard.figures and added in. The tests
 (tests/hub/test_dashboard_rollup.py) check both ways give the same figures.
 """
 
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Date, LargeBinary, delete, func, select, text
+from sqlalchemy import Boolean, Date, LargeBinary, String, delete, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import JSON
 
@@ -35,17 +37,24 @@ log = logging.getLogger("earlyhelp.dashboard")
 R = figures.R
 
 
-class DashboardMonth(Base):
-    __tablename__ = "dashboard_months"
+MONTH, DAY = "month", "day"
 
-    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of a London calendar month
-    # Set by the trigger when a request received in the month changes; a stale month is counted live.
+
+class DashboardRollup(Base):
+    __tablename__ = "dashboard_rollups"
+
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # MONTH or DAY
+    start: Mapped[date] = mapped_column(Date, primary_key=True)  # the London day, or the first day of the month
+    # Set by the trigger when a request received in it changes; a stale one is counted live.
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Hours from receipt to decision and to feedback, every request's, sorted: float64 in machine order.
     decision_hours: Mapped[bytes] = mapped_column(LargeBinary)
     feedback_hours: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+K = DashboardRollup
 
 
 def month_period(month: date) -> Period:
@@ -57,47 +66,55 @@ def month_period(month: date) -> Period:
 
 
 def refresh(db: Database, now: datetime) -> int:
-    """Keep every month before the current one (London) that is missing or stale; returns how many were made."""
-    this_month = now.astimezone(LONDON).date().replace(day=1)
+    """Keep every month before the current one and every day before today (London) that is missing or stale;
+    returns how many were made. One transaction a month."""
+    today = now.astimezone(LONDON).date()
     with db.reading() as session:
         first = session.scalar(select(func.min(R.received_at)))
-        kept = dict(session.execute(select(DashboardMonth.month, DashboardMonth.stale)).all())
+        kept = {(span, start): stale for span, start, stale in session.execute(select(K.span, K.start, K.stale))}
     if first is None:
         return 0
     month = first.astimezone(LONDON).date().replace(day=1)
     made = 0
-    while month < this_month:
-        if kept.get(month, True):
+    while month < today:
+        wanted = [(MONTH, month_period(month))] if month_period(month).end < today else []
+        day = month
+        while day <= month_period(month).end and day < today:
+            wanted.append((DAY, Period(day, day)))
+            day += timedelta(days=1)
+        wanted = [(span, period) for span, period in wanted if kept.get((span, period.start), True)]
+        if wanted:
             with db.transaction() as session:
-                _refresh_month(session, month, now)
-            made += 1
+                _keep(session, wanted, now)
+            made += len(wanted)
         month = (month + timedelta(days=32)).replace(day=1)
     if made:
-        log.info("dashboard: %d months refreshed", made)
+        log.info("dashboard: %d months and days kept", made)
     return made
 
 
-def _refresh_month(session: Session, month: date, now: datetime) -> None:
+def _keep(session: Session, wanted: list[tuple[str, Period]], now: datetime) -> None:
     if dialect.is_postgresql(session):
         # Writers to support_requests wait for this transaction (SHARE conflicts with their ROW EXCLUSIVE), and it
-        # waits for those already writing: so no change can land between the figures read below and this month
-        # being marked fresh, where the trigger would find nothing to mark. A month of requests takes milliseconds.
+        # waits for those already writing: so no change can land between the figures read below and their being
+        # marked fresh, where the trigger would find nothing to mark. A month of requests takes milliseconds.
         session.execute(text("LOCK TABLE support_requests IN SHARE MODE"))
-    # On SQLite this write comes first, so the transaction holds the write lock before it reads anything.
-    session.execute(delete(DashboardMonth).where(DashboardMonth.month == month))
-    period = month_period(month)
-    tallies = figures.tallies(session, period)
-    overview = figures.overview(session, period)
-    session.add(
-        DashboardMonth(
-            month=month,
-            stale=False,
-            refreshed_at=now,
-            figures={"tallies": _tallies_json(tallies), "overview": _overview_json(overview)},
-            decision_hours=figures.hours_values(session, R.decided_at, period).tobytes(),
-            feedback_hours=figures.hours_values(session, R.feedback_sent_at, period).tobytes(),
+    for span, period in wanted:
+        # On SQLite this write comes first, so the transaction holds the write lock before it reads anything.
+        session.execute(delete(K).where(K.span == span, K.start == period.start))
+        tallies = figures.tallies(session, period)
+        overview = figures.overview(session, period, medians=False)
+        session.add(
+            K(
+                span=span,
+                start=period.start,
+                stale=False,
+                refreshed_at=now,
+                figures={"tallies": _tallies_json(tallies), "overview": _overview_json(overview)},
+                decision_hours=figures.hours_values(session, R.decided_at, period).tobytes(),
+                feedback_hours=figures.hours_values(session, R.feedback_sent_at, period).tobytes(),
+            )
         )
-    )
 
 
 def _tallies_json(t: Tallies) -> dict[str, Any]:
@@ -143,7 +160,7 @@ def _overview_json(o: Overview) -> dict[str, Any]:
 
 
 class _Parts:
-    """A period cut into kept months and live stretches."""
+    """A period cut into kept months, kept days and live stretches."""
 
     def __init__(self, session: Session, period: Period) -> None:
         whole = []
@@ -151,18 +168,27 @@ class _Parts:
         while month_period(month).end <= period.end:
             whole.append(month)
             month = (month + timedelta(days=32)).replace(day=1)
-        self.months: list[DashboardMonth] = []
+        self.kept: list[DashboardRollup] = []
         if whole:
-            query = select(DashboardMonth).where(DashboardMonth.month.in_(whole), DashboardMonth.stale.is_(False))
-            self.months = sorted(session.scalars(query), key=lambda m: m.month)
+            self.kept = _fresh(session, MONTH, whole)
+        covered = {m.start + timedelta(days=i) for m in self.kept for i in range(month_period(m.start).days)}
+        days = [d for d in (period.start + timedelta(days=i) for i in range(period.days)) if d not in covered]
+        kept_days = _fresh(session, DAY, days) if days else []
+        self.kept += kept_days
+        covered |= {d.start for d in kept_days}
         self.live: list[Period] = []
-        day = period.start
-        for kept in self.months:
-            if day < kept.month:
-                self.live.append(Period(day, kept.month - timedelta(days=1)))
-            day = month_period(kept.month).end + timedelta(days=1)
-        if day <= period.end:
-            self.live.append(Period(day, period.end))
+        for day in days:
+            if day in covered:
+                continue
+            if self.live and self.live[-1].end == day - timedelta(days=1):
+                self.live[-1] = Period(self.live[-1].start, day)
+            else:
+                self.live.append(Period(day, day))
+
+
+def _fresh(session: Session, span: str, starts: list[date]) -> list[DashboardRollup]:
+    query = select(K).where(K.span == span, K.start.in_(starts), K.stale.is_(False)).order_by(K.start)
+    return list(session.scalars(query))
 
 
 def _unfiltered(filters: Filters) -> bool:
@@ -171,7 +197,7 @@ def _unfiltered(filters: Filters) -> bool:
 
 def _parts(session: Session, period: Period) -> _Parts:
     """Once per unit of work and period: the page asks for the breakdowns and the overview."""
-    cache = session.info.setdefault("dashboard_months", {})
+    cache = session.info.setdefault("dashboard_rollups", {})
     if period not in cache:
         cache[period] = _Parts(session, period)
     return cache[period]
@@ -184,10 +210,10 @@ def breakdowns(
     if not _unfiltered(filters):
         return figures.breakdowns(session, period, filters, organisation_limit)
     parts = _parts(session, period)
-    if not parts.months:
+    if not parts.kept:
         return figures.breakdowns(session, period, filters, organisation_limit)
     total = Tallies({}, {}, {}, {}, {}, {})
-    for kept in parts.months:
+    for kept in parts.kept:
         total.add(_tallies_from(kept.figures["tallies"]))
     for live in parts.live:
         total.add(figures.tallies(session, live, filters))
@@ -199,13 +225,16 @@ def overview(session: Session, period: Period, filters: Filters) -> Overview:
     if not _unfiltered(filters):
         return figures.overview(session, period, filters)
     parts = _parts(session, period)
-    if not parts.months:
+    if not parts.kept:
         return figures.overview(session, period, filters)
-    counts = [k.figures["overview"] for k in parts.months]
-    decision = [array("d", k.decision_hours) for k in parts.months]
-    feedback = [array("d", k.feedback_hours) for k in parts.months]
+    counts = [k.figures["overview"] for k in parts.kept]
+    months = [k for k in parts.kept if k.span == MONTH]
+    days = [k for k in parts.kept if k.span == DAY]
+    # Days' times merged into one sorted run: the median's search is quick over a few runs, slow over hundreds.
+    decision = [array("d", k.decision_hours) for k in months] + [_merged(k.decision_hours for k in days)]
+    feedback = [array("d", k.feedback_hours) for k in months] + [_merged(k.feedback_hours for k in days)]
     for live in parts.live:
-        counts.append(_overview_json(figures.overview(session, live, filters)))
+        counts.append(_overview_json(figures.overview(session, live, filters, medians=False)))
         decision.append(figures.hours_values(session, R.decided_at, live, filters))
         feedback.append(figures.hours_values(session, R.feedback_sent_at, live, filters))
     received = sum(c["received"] for c in counts)
@@ -232,6 +261,13 @@ def _distribution(parts: list[dict[str, Any]], hours: list[array[float]]) -> Dis
         [Count(label, n) for label, n in zip(figures.HOUR_BUCKETS, buckets, strict=True)],
         median(hours),
     )
+
+
+def _merged(runs: Any) -> array[float]:
+    merged = array("d")
+    for run in runs:
+        merged.frombytes(run)
+    return array("d", sorted(merged))
 
 
 def median(sorted_parts: Sequence[Sequence[float]]) -> float | None:
@@ -272,5 +308,5 @@ def register_refresh_job(scheduler: Any, app: Any) -> None:
     """Hourly, so a month changed by a late decision is read from here again within the hour (until then it is
     counted live: slower, never wrong)."""
     scheduler.add_job(
-        refresh_job, "cron", minute=20, args=[app], id="dashboard_months", name="keep the dashboard's months"
+        refresh_job, "cron", minute=20, args=[app], id="dashboard_rollups", name="keep the dashboard's figures"
     )

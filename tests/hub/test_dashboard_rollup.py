@@ -1,5 +1,6 @@
-"""The kept months (hub.dashboard.rollup) give exactly the live figures: for periods made of whole months, parts of
-months and the current month, after decisions made since the months were kept, and with today's requests."""
+"""The kept months and days (hub.dashboard.rollup) give exactly the live figures: for periods made of whole months,
+parts of months, the current month and today, after decisions made since they were kept, and with today's
+requests."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hub.dashboard.period import EVERYONE, Filters, Period
 from intake.store.database import Database
 from intake.store.referrer import Referrer
 from intake.store.support_request import DECIDED, SupportRequest
+from intake.working_day import LONDON
 from tests.hub.dashboard_data import add_request, make_referrer
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -73,9 +75,10 @@ def _assert_same(session: Session, period: Period, filters: Filters = EVERYONE) 
     assert kept.feedback.median_hours == live.feedback.median_hours
 
 
-def _kept(db: Database) -> dict[date, bool]:
+def _kept(db: Database, span: str = rollup.MONTH) -> dict[date, bool]:
+    K = rollup.DashboardRollup
     with db.reading() as s:
-        return dict(s.execute(select(rollup.DashboardMonth.month, rollup.DashboardMonth.stale)).all())
+        return dict(s.execute(select(K.start, K.stale).where(K.span == span)).all())
 
 
 @pytest.fixture
@@ -88,12 +91,23 @@ def db(database_url: str) -> Database:
 
 
 def test_kept_months_give_the_live_figures(db: Database) -> None:
-    assert rollup.refresh(db, NOW) == 9  # February to October; not November, the current month
-    kept = _kept(db)
+    made = rollup.refresh(db, NOW)
+    kept, days = _kept(db), _kept(db, rollup.DAY)
+    # February to October, not November (the current month); every day from the first request's to yesterday.
     assert sorted(kept) == [date(2026, m, 1) for m in range(2, 11)] and not any(kept.values())
+    first = min(days)
+    assert first == date(2026, 2, 1) and sorted(days) == [first + timedelta(days=i) for i in range(len(days))]
+    assert max(days) == date(2026, 11, 23) and not any(days.values()) and made == len(kept) + len(days)
     assert rollup.refresh(db, NOW) == 0  # nothing changed
     with db.reading() as s:
-        assert rollup._Parts(s, PERIODS[1]).months and not rollup._Parts(s, PERIODS[1]).live
+        whole_months = rollup._Parts(s, PERIODS[1])
+        assert len(whole_months.kept) == 3 and not whole_months.live
+        year = rollup._Parts(s, PERIODS[-1])
+        # Only today is counted live, and the months before the first request (nothing to keep or count).
+        assert year.live == [
+            Period(date(2025, 11, 24), date(2026, 1, 31)),
+            Period(date(2026, 11, 24), date(2026, 11, 24)),
+        ]
         for period in PERIODS:
             _assert_same(s, period)
             _assert_same(s, period, Filters(agency="school"))  # counted live
@@ -112,12 +126,16 @@ def test_a_decision_after_the_month_was_kept_counts_at_once(db: Database) -> Non
         assert waiting is not None
         waiting.status, waiting.decided_at, waiting.hub_level = DECIDED, NOW, 4
         waiting.hub_outcome, waiting.feedback_sent_at = "strategy_discussion", NOW
-    assert _kept(db)[date(2026, 9, 1)] is True  # marked stale by the trigger: September is counted live
+    # Marked stale by the trigger: September and that day are counted live (SQLite may mark the next day too).
+    assert _kept(db)[date(2026, 9, 1)] is True
     assert not any(stale for month, stale in _kept(db).items() if month != date(2026, 9, 1))
+    day = waiting.received_at.astimezone(LONDON).date()
+    stale_days = {d for d, stale in _kept(db, rollup.DAY).items() if stale}
+    assert day in stale_days and stale_days <= {day, day + timedelta(days=1)}
     with db.reading() as s:
         for period in PERIODS:
             _assert_same(s, period)
-    assert rollup.refresh(db, NOW) == 1
+    assert rollup.refresh(db, NOW) == 1 + len(stale_days)
     with db.reading() as s:
         for period in PERIODS:
             _assert_same(s, period)
@@ -158,7 +176,7 @@ def test_median_of_sorted_runs_is_percentile_cont(n: int) -> None:
 def test_the_clock_keeps_the_months(app: Flask) -> None:
     from app.clock import build_scheduler
 
-    job = {job.id: job for job in build_scheduler(app).get_jobs()}["dashboard_months"]
+    job = {job.id: job for job in build_scheduler(app).get_jobs()}["dashboard_rollups"]
     with app.extensions["db"].transaction() as s:
         _seed(s, count=20)
     assert job.func(*job.args) > 0 and job.func(*job.args) == 0
