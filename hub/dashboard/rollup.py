@@ -38,6 +38,9 @@ R = figures.R
 
 
 MONTH, DAY = "month", "day"
+# What the kept figures mean: a release that changes a bucket's edges or the statutory outcomes makes every row
+# kept before it count as missing (counted live, then kept again), never mixed with new ones.
+FORMAT = f"1 {figures.HOUR_EDGES} {list(figures.STATUTORY_OUTCOMES)} {figures.BREAKDOWNS}"
 
 
 class DashboardRollup(Base):
@@ -47,9 +50,11 @@ class DashboardRollup(Base):
     start: Mapped[date] = mapped_column(Date, primary_key=True)  # the London day, or the first day of the month
     # Set by the trigger when a request received in it changes; a stale one is counted live.
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    format: Mapped[str] = mapped_column(String(200))  # FORMAT when kept
     refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # Hours from receipt to decision and to feedback, every request's, sorted: float64 in machine order.
+    # Hours from receipt to decision and to feedback, every request's, sorted: float64 in machine order (the
+    # clock and the web workers run on the same kind of machine).
     decision_hours: Mapped[bytes] = mapped_column(LargeBinary)
     feedback_hours: Mapped[bytes] = mapped_column(LargeBinary)
 
@@ -71,7 +76,8 @@ def refresh(db: Database, now: datetime) -> int:
     today = now.astimezone(LONDON).date()
     with db.reading() as session:
         first = session.scalar(select(func.min(R.received_at)))
-        kept = {(span, start): stale for span, start, stale in session.execute(select(K.span, K.start, K.stale))}
+        rows = session.execute(select(K.span, K.start, K.stale, K.format))
+        kept = {(span, start): stale or format != FORMAT for span, start, stale, format in rows}
     if first is None:
         return 0
     month = first.astimezone(LONDON).date().replace(day=1)
@@ -109,6 +115,7 @@ def _keep(session: Session, wanted: list[tuple[str, Period]], now: datetime) -> 
                 span=span,
                 start=period.start,
                 stale=False,
+                format=FORMAT,
                 refreshed_at=now,
                 figures={"tallies": _tallies_json(tallies), "overview": _overview_json(overview)},
                 decision_hours=figures.hours_values(session, R.decided_at, period).tobytes(),
@@ -187,7 +194,8 @@ class _Parts:
 
 
 def _fresh(session: Session, span: str, starts: list[date]) -> list[DashboardRollup]:
-    query = select(K).where(K.span == span, K.start.in_(starts), K.stale.is_(False)).order_by(K.start)
+    query = select(K).where(K.span == span, K.start.in_(starts), K.stale.is_(False), K.format == FORMAT)
+    query = query.order_by(K.start)
     return list(session.scalars(query))
 
 
@@ -206,7 +214,7 @@ def _parts(session: Session, period: Period) -> _Parts:
 def breakdowns(
     session: Session, period: Period, filters: Filters, organisation_limit: int | None = None
 ) -> figures.Breakdowns:
-    """figures.breakdowns, from kept months where it can."""
+    """figures.breakdowns, from kept months and days where it can."""
     if not _unfiltered(filters):
         return figures.breakdowns(session, period, filters, organisation_limit)
     parts = _parts(session, period)
@@ -221,7 +229,7 @@ def breakdowns(
 
 
 def overview(session: Session, period: Period, filters: Filters) -> Overview:
-    """figures.overview, from kept months where it can."""
+    """figures.overview, from kept months and days where it can."""
     if not _unfiltered(filters):
         return figures.overview(session, period, filters)
     parts = _parts(session, period)

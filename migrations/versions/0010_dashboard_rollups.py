@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("span", sa.String(length=5), nullable=False),
         sa.Column("start", sa.Date(), nullable=False),
         sa.Column("stale", sa.Boolean(), nullable=False),
+        sa.Column("format", sa.String(length=200), nullable=False),
         sa.Column("refreshed_at", intake.store.database.UtcDateTime(timezone=True), nullable=False),
         sa.Column("figures", sa.JSON(), nullable=False),
         sa.Column("decision_hours", sa.LargeBinary(), nullable=False),

@@ -180,3 +180,13 @@ def test_the_clock_keeps_the_months(app: Flask) -> None:
     with app.extensions["db"].transaction() as s:
         _seed(s, count=20)
     assert job.func(*job.args) > 0 and job.func(*job.args) == 0
+
+
+def test_figures_kept_in_another_format_are_not_read(db: Database) -> None:
+    rollup.refresh(db, NOW)
+    with db.transaction() as s:
+        s.execute(update(rollup.DashboardRollup).where(rollup.DashboardRollup.span == rollup.MONTH).values(format="0"))
+    with db.reading() as s:
+        assert all(k.span == rollup.DAY for k in rollup._Parts(s, PERIODS[1]).kept)
+        _assert_same(s, PERIODS[1])
+    assert rollup.refresh(db, NOW) == 9  # kept again
