@@ -8,9 +8,10 @@ rows into Python to count them: GROUP BY, CASE and EXISTS do the work and the in
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -182,21 +183,76 @@ class Breakdowns:
 BREAKDOWNS = ("day", "agency", "organisation", "level", "route", "outcome")
 
 
+@dataclass
+class Tallies:
+    """The period's requests counted six ways, by London day rather than week or month: what Breakdowns are made
+    from, and what adds up across periods (hub.dashboard.rollup keeps one per month)."""
+
+    days: dict[date, int]
+    agencies: dict[Any, int]
+    organisations: dict[Any, int]
+    levels: dict[int, tuple[int, int, int]]  # requests, decided, overridden
+    routes: dict[Any, int]
+    outcomes: dict[Any, int]
+
+    def add(self, other: Tallies) -> None:
+        for mine, theirs in (
+            (self.days, other.days),
+            (self.agencies, other.agencies),
+            (self.organisations, other.organisations),
+            (self.routes, other.routes),
+            (self.outcomes, other.outcomes),
+        ):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+        for level, counts in other.levels.items():
+            have = self.levels.get(level, (0, 0, 0))
+            self.levels[level] = (have[0] + counts[0], have[1] + counts[1], have[2] + counts[2])
+
+    def breakdowns(self, period: Period, organisation_limit: int | None = None) -> Breakdowns:
+        weeks: dict[date, int] = {}
+        months: dict[date, int] = {}
+        for day, n in self.days.items():
+            monday = day - timedelta(days=day.weekday())
+            weeks[monday] = weeks.get(monday, 0) + n
+            months[day.replace(day=1)] = months.get(day.replace(day=1), 0) + n
+        return Breakdowns(
+            _weeks(weeks, period),
+            _months(months, period),
+            _ranked(self.agencies.items()),
+            _ranked(self.organisations.items(), organisation_limit),
+            _levels((level, *counts) for level, counts in self.levels.items()),
+            _ranked(self.routes.items()),
+            _outcomes(self.outcomes.items()),
+        )
+
+
 def breakdowns(
     session: Session, period: Period, filters: Filters = EVERYONE, organisation_limit: int | None = None
 ) -> Breakdowns:
-    """All seven breakdowns. On PostgreSQL one pass with GROUPING SETS (one read of the period's rows instead of
-    seven), weeks and months summed from day counts; SQLite has no GROUPING SETS, so it asks seven questions."""
+    """All seven breakdowns: on PostgreSQL one pass with GROUPING SETS (one read of the period's rows instead of
+    seven), weeks and months summed from day counts."""
+    return tallies(session, period, filters).breakdowns(period, organisation_limit)
+
+
+def tallies(session: Session, period: Period, filters: Filters = EVERYONE) -> Tallies:
+    """The period's Tallies. SQLite has no GROUPING SETS, so there it asks six questions."""
     pg = dialect.prepare(session)
     if not pg:
-        return Breakdowns(
-            requests_per_week(session, period, filters),
-            requests_per_month(session, period, filters),
-            requests_by_agency(session, period, filters),
-            requests_by_organisation(session, period, filters, organisation_limit),
-            requests_by_level(session, period, filters),
-            requests_by_route(session, period, filters),
-            requests_by_outcome(session, period, filters),
+        day = func.date(dialect.london(False, R.received_at)).label("day")
+        days = session.execute(select(day, func.count()).where(*in_scope(period, filters)).group_by(day)).all()
+        outcome = OUTCOME.label("outcome")
+        outcomes = session.execute(select(outcome, func.count()).where(*in_scope(period, filters)).group_by(outcome))
+        levels = session.execute(
+            select(R.level, *_level_counts(R.level, R.hub_level)).where(*in_scope(period, filters)).group_by(R.level)
+        )
+        return Tallies(
+            {dialect.as_date(d): n for d, n in days},
+            dict(_raw_counts(session, R.referring_agency, period, filters)),
+            dict(_raw_counts(session, R.referring_organisation, period, filters)),
+            {level: (n, d, o) for level, n, d, o in levels},
+            dict(_raw_counts(session, R.route, period, filters)),
+            dict(outcomes.all()),
         )
     rows = (
         select(
@@ -222,23 +278,20 @@ def breakdowns(
         # GROUPING() sets a bit for every column NOT grouped in this row's set; the clear bit names the breakdown.
         i = next(i for i in range(len(BREAKDOWNS)) if not (grouping >> (last - i)) & 1)
         found[BREAKDOWNS[i]].append((values[i], *values[len(BREAKDOWNS) :]))
-    counts = {name: [(key, n) for key, n, *_ in found[name]] for name in BREAKDOWNS}
-    weeks: dict[date, int] = {}
-    months: dict[date, int] = {}
-    for number, n in counts["day"]:
-        day = period.start + timedelta(days=number - 1)
-        monday = day - timedelta(days=day.weekday())
-        weeks[monday] = weeks.get(monday, 0) + n
-        months[day.replace(day=1)] = months.get(day.replace(day=1), 0) + n
-    return Breakdowns(
-        _weeks(weeks, period),
-        _months(months, period),
-        _ranked(counts["agency"]),
-        _ranked(counts["organisation"], organisation_limit),
-        _levels(found["level"]),
-        _ranked(counts["route"]),
-        _outcomes(counts["outcome"]),
+    counts = {name: {key: n for key, n, *_ in found[name]} for name in BREAKDOWNS}
+    return Tallies(
+        {period.start + timedelta(days=number - 1): n for number, n in counts["day"].items()},
+        counts["agency"],
+        counts["organisation"],
+        {level: (n, d, o) for level, n, d, o in found["level"]},
+        counts["route"],
+        counts["outcome"],
     )
+
+
+def _raw_counts(session: Session, column: Any, period: Period, filters: Filters) -> Any:
+    query = select(column, func.count()).where(*in_scope(period, filters)).group_by(column)
+    return session.execute(query).all()
 
 
 @dataclass(frozen=True)
@@ -290,11 +343,20 @@ def _distribution_columns(pg: bool, hours: Any) -> list[ColumnElement[Any]]:
 
 
 def _distribution_from(
-    values: list[Any], received: int, session: Session, pg: bool, event: Any, period: Period, filters: Filters
+    values: list[Any],
+    received: int,
+    session: Session,
+    pg: bool,
+    event: Any,
+    period: Period,
+    filters: Filters,
+    medians: bool = True,
 ) -> Distribution:
     counted, *rest = values
     buckets = [Count(label, n) for label, n in zip(HOUR_BUCKETS, rest, strict=False)]
-    median = (float(rest[-1]) if rest[-1] is not None else None) if pg else _median(session, event, period, filters)
+    median = None
+    if medians:
+        median = (float(rest[-1]) if rest[-1] is not None else None) if pg else _median(session, event, period, filters)
     return Distribution(counted, received - counted, buckets, median)
 
 
@@ -305,8 +367,24 @@ def _median(session: Session, event: Any, period: Period, filters: Filters) -> f
     if not n:
         return None
     query = select(hours).where(*in_scope(period, filters), event.is_not(None)).order_by(hours)
-    middle = session.scalars(query.offset((n - 1) // 2).limit(2 - n % 2)).all()
-    return sum(float(v) for v in middle) / len(middle)
+    middle = [float(v) for v in session.scalars(query.offset((n - 1) // 2).limit(2 - n % 2)).all()]
+    return middle_of(middle[0], middle[-1])
+
+
+def middle_of(lower: float, upper: float) -> float:
+    """The median between the two middle values, worked out exactly as PostgreSQL's percentile_cont(0.5) does
+    (lower + (upper - lower) * 0.5), so every way of finding a median gives the same float."""
+    return lower if lower == upper else lower + (upper - lower) * 0.5
+
+
+def hours_values(session: Session, event: Any, period: Period, filters: Filters = EVERYONE) -> array[float]:
+    """Every request's hours from receipt to `event`, in order: what a median across periods is taken from.
+
+    Read without the ORM's row handling, straight into an array: tens of thousands of numbers for a month."""
+    pg = dialect.prepare(session)
+    hours = dialect.hours_between(pg, R.received_at, event)
+    query = select(hours).where(*in_scope(period, filters), event.is_not(None)).order_by(hours)
+    return array("d", session.connection().execute(query).scalars().all())  # all(): one fetch, not one a row
 
 
 def _single_row(session: Session, period: Period, filters: Filters, *parts: Any) -> list[list[Any]]:
@@ -346,9 +424,11 @@ def _timeliness_columns(pg: bool, c: Any) -> list[Any]:
     return [func.count(), func.count(c.on_time), *_distribution_columns(pg, c.decision_hours)]
 
 
-def _timeliness_from(values: list[Any], session: Session, pg: bool, period: Period, filters: Filters) -> Timeliness:
+def _timeliness_from(
+    values: list[Any], session: Session, pg: bool, period: Period, filters: Filters, medians: bool = True
+) -> Timeliness:
     received, on_time, *rest = values
-    distribution = _distribution_from(rest, received, session, pg, R.decided_at, period, filters)
+    distribution = _distribution_from(rest, received, session, pg, R.decided_at, period, filters, medians)
     return Timeliness(received, distribution.counted, on_time, distribution)
 
 
@@ -362,9 +442,11 @@ def _feedback_columns(pg: bool, c: Any) -> list[Any]:
     return [func.count(), *_distribution_columns(pg, c.feedback_hours)]
 
 
-def _feedback_from(values: list[Any], session: Session, pg: bool, period: Period, filters: Filters) -> Distribution:
+def _feedback_from(
+    values: list[Any], session: Session, pg: bool, period: Period, filters: Filters, medians: bool = True
+) -> Distribution:
     received, *rest = values
-    return _distribution_from(rest, received, session, pg, R.feedback_sent_at, period, filters)
+    return _distribution_from(rest, received, session, pg, R.feedback_sent_at, period, filters, medians)
 
 
 def time_to_feedback(session: Session, period: Period, filters: Filters = EVERYONE) -> Distribution:
@@ -396,8 +478,9 @@ def repeat_requests(session: Session, period: Period, filters: Filters = EVERYON
     return Repeats(total, repeats)
 
 
-@dataclass(frozen=True)
-class RepeatRow:
+class RepeatRow(NamedTuple):
+    """A named tuple, not a dataclass: made straight from database rows, tens of thousands of them for a year."""
+
     reference: str | None
     received_at: datetime
     referring_agency: str | None
@@ -407,6 +490,21 @@ class RepeatRow:
     previous_received_at: datetime | None
 
 
+# The earlier request a repeat points at (support_requests.repeat_of_id).
+PREVIOUS = aliased(R, name="previous")
+
+
+def repeat_list_select(period: Period, filters: Filters, *columns: Any) -> Any:
+    """SELECT `columns` for the period's repeat requests joined to their earlier requests, newest first."""
+    return (
+        select(*columns)
+        .join_from(R, PREVIOUS, PREVIOUS.id == R.repeat_of_id)
+        # Implied by the join, but said so that PostgreSQL reads the partial ix_support_requests_repeats_received.
+        .where(R.repeat_of_id.is_not(None), *in_scope(period, filters))
+        .order_by(R.received_at.desc(), R.id.desc())
+    )
+
+
 def repeat_list(
     session: Session, period: Period, filters: Filters = EVERYONE, limit: int | None = None
 ) -> list[RepeatRow]:
@@ -414,24 +512,20 @@ def repeat_list(
 
     References only, no names: a manager follows a reference into the hub's own pages."""
     dialect.prepare(session)
-    previous = aliased(R, name="previous")
-    query = (
-        select(
-            R.reference,
-            R.received_at,
-            R.referring_agency,
-            R.level,
-            R.route,
-            previous.reference,
-            previous.received_at,
-        )
-        .join(previous, previous.id == R.repeat_of_id)
-        .where(*in_scope(period, filters))
-        .order_by(R.received_at.desc(), R.id.desc())
+    query = repeat_list_select(
+        period,
+        filters,
+        R.reference,
+        R.received_at,
+        R.referring_agency,
+        R.level,
+        R.route,
+        PREVIOUS.reference,
+        PREVIOUS.received_at,
     )
     if limit is not None:
         query = query.limit(limit)
-    return [RepeatRow(*row) for row in session.execute(query).all()]
+    return list(map(RepeatRow._make, session.execute(query)))
 
 
 @dataclass(frozen=True)
@@ -502,16 +596,23 @@ class Overview:
     statutory: Statutory
 
 
-def overview(session: Session, period: Period, filters: Filters = EVERYONE) -> Overview:
+def overview(session: Session, period: Period, filters: Filters = EVERYONE, medians: bool = True) -> Overview:
     """Timeliness, time to feedback, repeats and statutory assessments from one pass over the period: what the
-    dashboard page shows, for the price of one query instead of four."""
+    dashboard page shows, for the price of one query instead of four. `medians=False` leaves the medians out
+    (None), for a part of a period whose median is taken with the rest (hub.dashboard.rollup)."""
     pg = dialect.prepare(session)
     t, fb, rep, stat = _single_row(
-        session, period, filters, _timeliness_columns, _feedback_columns, _repeat_columns, _statutory_columns
+        session,
+        period,
+        filters,
+        lambda pg, c: _timeliness_columns(pg and medians, c),
+        lambda pg, c: _feedback_columns(pg and medians, c),
+        _repeat_columns,
+        _statutory_columns,
     )
     return Overview(
-        _timeliness_from(t, session, pg, period, filters),
-        _feedback_from(fb, session, pg, period, filters),
+        _timeliness_from(t, session, pg, period, filters, medians),
+        _feedback_from(fb, session, pg, period, filters, medians),
         Repeats(*rep),
         _statutory_from(stat),
     )

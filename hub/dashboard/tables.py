@@ -7,6 +7,7 @@ the single-row overview and the repeat list), a CSV export only what its table n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from hub.dashboard import chart, figures
+from hub.dashboard import chart, figures, rollup
 from hub.dashboard.period import Filters, Period
 from intake.working_day import LONDON
 
@@ -88,12 +89,12 @@ class FigureSet:
     ) -> None:
         self.session, self.period, self.filters, self.labels = session, period, filters, labels
         self.child_population = child_population
-        self.full = full  # True for an export: every row of the long tables
+        self.full = full  # True for an export: every row of the long tables, and no note or chart that costs a query
 
     @cached_property
     def breakdowns(self) -> figures.Breakdowns:
         limit = None if self.full else PAGE_ORGANISATIONS
-        return figures.breakdowns(self.session, self.period, self.filters, organisation_limit=limit)
+        return rollup.breakdowns(self.session, self.period, self.filters, organisation_limit=limit)
 
     @property
     def per_week(self) -> list[figures.Count]:
@@ -125,7 +126,7 @@ class FigureSet:
 
     @cached_property
     def overview(self) -> figures.Overview:
-        return figures.overview(self.session, self.period, self.filters)
+        return rollup.overview(self.session, self.period, self.filters)
 
     @property
     def timeliness(self) -> figures.Timeliness:
@@ -369,35 +370,43 @@ def statutory(f: FigureSet) -> Table:
     return Table("statutory", "Requests that led to a statutory assessment", columns, rows, svg, note)
 
 
+REPEAT_COLUMNS = (
+    Column("Reference"),
+    Column("Received", DATETIME),
+    Column("Referring agency"),
+    Column("Recommended level"),
+    Column("Recommended route"),
+    Column("Previous request"),
+    Column("Previous received", DATETIME),
+)
+
+
 def repeats(f: FigureSet) -> Table:
-    rep = f.repeats
+    # Each code's label worked out once: an export lists tens of thousands of rows with a handful of codes.
+    agency, level, route = (functools.cache(label) for label in (f.labels.agency, f.labels.level, f.labels.route))
     rows = [
         (
             r.reference,
             r.received_at,
-            f.labels.agency(r.referring_agency),
-            f.labels.level(r.level),
-            f.labels.route(r.route),
+            agency(r.referring_agency),
+            level(r.level),
+            route(r.route),
             r.previous_reference,
             r.previous_received_at,
         )
         for r in f.repeat_list
     ]
-    columns = (
-        Column("Reference"),
-        Column("Received", DATETIME),
-        Column("Referring agency"),
-        Column("Recommended level"),
-        Column("Recommended route"),
-        Column("Previous request"),
-        Column("Previous received", DATETIME),
-    )
+    columns = REPEAT_COLUMNS
+    if f.full:
+        # An export carries the rows only: the note and chart would cost a pass over the period for nothing.
+        return Table("repeats", "Repeat requests within 12 months", columns, rows)
+    rep = f.repeats
     share = f"{rep.share:.1%}" if rep.share is not None else "none"
     note = (
         f"{rep.repeats:,} of {rep.requests:,} requests ({share}) were about a child with another request in the 12 "
         "months before (same name and date of birth, or same postcode and date of birth)."
     )
-    if not f.full and rep.repeats > PAGE_REPEATS:
+    if rep.repeats > PAGE_REPEATS:
         note += f" The newest {PAGE_REPEATS} are listed; the CSV has them all."
     svg = chart.bar_chart(
         "chart-repeats",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.store.database import Base, UtcDateTime
@@ -38,6 +38,10 @@ DASHBOARD_COLUMNS = (
 )
 
 
+# What the dashboard's repeat list reads of each repeat request (see ix_support_requests_repeats_received).
+REPEAT_LIST_COLUMNS = ("id", "reference", "referring_agency", "level", "route", "repeat_of_id")
+
+
 def format_reference(year: int, number: int) -> str:
     return f"RFS-{year}-{number:06d}"
 
@@ -63,6 +67,17 @@ class SupportRequest(Base):
         Index("ix_support_requests_decided", "decided_at"),
         Index("ix_support_requests_agency_received", "referring_agency", "received_at"),
         Index("ix_support_requests_organisation_received", "referring_organisation", "received_at"),
+        # The dashboard's repeat list and its CSV: a period's repeat requests, and each one's earlier request, read
+        # from these two indexes alone on PostgreSQL (a quarter's 30,000 repeats in a million rows otherwise cost a
+        # full scan of the table for a hash join, or a heap visit per row).
+        Index(
+            "ix_support_requests_repeats_received",
+            "received_at",
+            postgresql_include=list(REPEAT_LIST_COLUMNS),
+            postgresql_where=text("repeat_of_id IS NOT NULL"),
+            sqlite_where=text("repeat_of_id IS NOT NULL"),
+        ),
+        Index("ix_support_requests_id_reference", "id", postgresql_include=["reference", "received_at"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

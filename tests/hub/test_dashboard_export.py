@@ -1,0 +1,86 @@
+"""The repeat list's CSV is written by the database; it must be byte for byte what table_csv writes from the table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.dashboard.export import repeat_list_csv, table_csv
+from hub.dashboard.period import Filters, Period
+from hub.dashboard.tables import FigureSet, Labels, repeats
+from intake.store.database import Database
+from intake.store.referrer import Referrer
+from tests.hub.dashboard_data import PERIOD, add_request, at, seed
+
+LABELS = Labels(
+    agencies={"school": "School, or college", "police": 'The "police"', "gp": "=GP practice"},
+    routes={"early_help_intensive": "Intensive\r\nearly help", "hub_child_in_need": "-Child in need"},
+    outcomes={},
+    levels={1: "Universal", 2: "", 3: "+Intensive"},  # level 2 has no name: shown as the number alone
+)
+
+# Awkward values a spreadsheet or the CSV quoting could trip on: formula starts, commas, quotes, line breaks,
+# unknown and empty codes, a level without a name, and times either side of the clocks changing.
+AWKWARD = [
+    {"reference": "=1+1", "referring_agency": "", "route": 'a "quoted" route', "level": 2},
+    {"reference": "RFS,2026", "referring_agency": "@unknown", "route": "line\nbreak", "level": 5},
+    {"reference": None, "referring_agency": None, "route": "\tTab", "level": 1},
+    {"reference": "RFS-2026-000903", "referring_agency": "police", "route": "hub_child_in_need", "level": 3},
+]
+
+
+def _add_awkward(session: Session) -> None:
+    ref = session.scalars(select(Referrer)).one()  # the one seed() made
+    for i, fields in enumerate(AWKWARD):
+        child = {"child_name_key": f"awkward child {i}", "child_dob": date(2014, 2, 2), "child_postcode": f"FY9 {i}ZZ"}
+        # The earlier request in British Summer Time, the repeat in November (GMT).
+        add_request(
+            session,
+            ref,
+            f"RFS-2026-0009{i}0",
+            received_at=at(28, 23, month=6, minute=30 + i),
+            level=2,
+            route="x",
+            **child,
+        )
+        rest = {k: v for k, v in fields.items() if k != "reference"}
+        add_request(session, ref, fields["reference"], received_at=at(3 + i, 23, minute=59), **rest, **child)
+
+
+def _both(session: Session, period: Period, filters: Filters, labels: Labels) -> tuple[str, str]:
+    table = repeats(FigureSet(session, period, filters, labels, 0, full=True))
+    return repeat_list_csv(session, period, filters, labels), table_csv(table)
+
+
+def test_the_database_writes_what_table_csv_writes(database_url: str) -> None:
+    db = Database(database_url)
+    with db.transaction() as s:
+        seed(s)
+        _add_awkward(s)
+    with db.reading() as s:
+        for labels in (LABELS, Labels()):
+            for filters in (Filters(), Filters(agency="school"), Filters(agency="police"), Filters(organisation="x")):
+                by_database, by_python = _both(s, PERIOD, filters, labels)
+                assert by_database == by_python, (labels, filters)
+        by_database, by_python = _both(s, PERIOD, Filters(), LABELS)
+        empty, _ = _both(s, Period(date(2020, 1, 6), date(2020, 1, 12)), Filters(), LABELS)
+    db.dispose()
+    rows = list(csv.reader(io.StringIO(by_database, newline="")))
+    assert len(rows) == 1 + 2 + len(AWKWARD)  # the header, the two repeats of seed() and the awkward ones
+    assert [
+        "'=1+1",
+        "2026-11-03 23:59",
+        "Not given",
+        "2",
+        'a "quoted" route',
+        "RFS-2026-000900",
+        "2026-06-29 00:30",
+    ] in rows
+    assert '"RFS,2026",2026-11-04 23:59,\'@unknown,5,"line\nbreak"' in by_database
+    assert empty == "Reference,Received,Referring agency,Recommended level,Recommended route,Previous request," + (
+        "Previous received\r\n"
+    )
