@@ -144,19 +144,33 @@ class IntakeService:
         # Most answers only move the conversation on: one read and one version-guarded write, no transaction.
         # Anything more (an emergency to audit, a submission, a cancellation, a finished draft) takes the
         # transactional path below, which works it out again from the stored draft.
+        # The draft this process remembers saves the read; only a successful guarded write proves it was current,
+        # so whatever cannot end in that write (a re-ask, a refused write) is worked out again from a fresh read.
         with self.steps.connection() as conn:
-            draft = conn.load(draft_id)
-            if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
-                raise DraftNotFound(draft_id)
-            if draft.status == OPEN:
+            remembered = conn.remembered(draft_id)
+            for draft in (remembered, None) if remembered is not None else (None,):
+                fresh = draft is None
+                if draft is None:
+                    draft = conn.load(draft_id)
+                if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
+                    raise DraftNotFound(draft_id)
+                if draft.status != OPEN:
+                    break
                 was_emergency = draft.state.get("answers", {}).get("immediate_danger")
                 turn = engine.advance(self.flow, draft.state, inbound, now)
                 newly_emergency = turn.answers.get("immediate_danger") and not was_emergency
-                if turn.action is None and not newly_emergency:
+                if turn.action is not None or newly_emergency:
+                    break
+                if turn.state == draft.state:
                     # A re-asked question (a bad answer, 'help', a stale form) changes nothing worth a write.
-                    if turn.state != draft.state and not conn.save(draft, turn.state, now):
-                        raise StaleDataError(f"draft {draft_id} was saved by another request")
+                    if fresh:
+                        return StepResult(draft_id, turn.replies)
+                    continue
+                if conn.save(draft, turn.state, now):
                     return StepResult(draft_id, turn.replies)
+                if fresh:
+                    raise StaleDataError(f"draft {draft_id} was saved by another request")
+        self.steps.recent.forget(draft_id)
         return self._handle_in_transaction(draft_id, inbound, now, owner)
 
     def _handle_in_transaction(
