@@ -148,12 +148,17 @@ class IntakeService:
         # so whatever cannot end in that write (a re-ask, a refused write) is worked out again from a fresh read.
         with self.steps.connection() as conn:
             remembered = conn.remembered(draft_id)
+            refused: dict[str, Any] | None = None
             for draft in (remembered, None) if remembered is not None else (None,):
                 fresh = draft is None
                 if draft is None:
                     draft = conn.load(draft_id)
                 if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
                     raise DraftNotFound(draft_id)
+                if refused is not None and draft.state == refused:
+                    # What was stored is exactly what this message would have made: another delivery of the same
+                    # message got there first, and must not be applied again to the question after it.
+                    raise StaleDataError(f"draft {draft_id} was saved by another delivery of this message")
                 if draft.status != OPEN:
                     break
                 was_emergency = draft.state.get("answers", {}).get("immediate_danger")
@@ -170,6 +175,7 @@ class IntakeService:
                     return StepResult(draft_id, turn.replies)
                 if fresh:
                     raise StaleDataError(f"draft {draft_id} was saved by another request")
+                refused = turn.state
         self.steps.recent.forget(draft_id)
         return self._handle_in_transaction(draft_id, inbound, now, owner)
 

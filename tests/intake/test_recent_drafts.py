@@ -99,6 +99,20 @@ def test_an_answer_taken_by_another_process_is_worked_out_from_the_stored_draft(
     assert "organisation" in result.replies[-1].text.lower() or "agency" in result.replies[-1].text.lower()
 
 
+def test_a_doubled_message_is_applied_once_when_memory_loses_the_race(app: Flask, clock: FakeClock) -> None:
+    here, there = _service(app), _other_process(app)
+    draft_id = here.open_conversation("webchat", "person-1", clock()).draft_id
+    here.handle(draft_id, Inbound(choice="no"), clock())  # here remembers the draft at 'referrer_name'
+    there.handle(draft_id, Inbound(text="Alex Example"), clock())  # a retried delivery lands on the other worker
+    version = _stored(app, draft_id).version
+    result = here.handle(draft_id, Inbound(text="Alex Example"), clock())  # ...and the original here, from memory
+    stored = _stored(app, draft_id)
+    # Not applied again as the answer to the next question (the role): the loser reports what is stored.
+    assert "referrer_role" not in stored.state["answers"]
+    assert stored.version == version
+    assert "role" in " ".join(r.text for r in result.replies).lower()
+
+
 def test_a_reasked_question_comes_from_the_stored_draft_not_memory(app: Flask, clock: FakeClock) -> None:
     here, there = _service(app), _other_process(app)
     draft_id = here.open_conversation("webchat", "person-1", clock()).draft_id
