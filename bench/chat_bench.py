@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.cli.database import upgrade
 from app.cli.pg_reachable import main as pg_reachable
-from bench.load import TABLE_HEAD, alternate, fresh_postgres_database, gunicorn, verdict
+from bench.load import TABLE_HEAD, RequestFactory, Stats, alternate, fresh_postgres_database, gunicorn, verdict
 
 CONCURRENCY = 32
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -36,29 +36,39 @@ def _conversations(port: int, n: int) -> list[tuple[str, str]]:
     return opened
 
 
-def _measure(database_url: str) -> tuple[object, object]:
-    upgrade(database_url)
-    env = {
+def server_env(database_url: str) -> dict[str, str]:
+    """The service's environment for the chat benches (no clock, no chat rate limit)."""
+    return {
         "DATABASE_URL": database_url,
         "SECRET_KEY": "bench-secret",
         "START_CLOCK": "false",
         "CHAT_RATE_LIMIT": "0",
         "LOG_LEVEL": "WARNING",
     }
+
+
+def requests(port: int) -> tuple[RequestFactory, RequestFactory]:
+    """Open one conversation per client on the service at `port`; return its step and bare Flask's echo."""
     headers = {"Content-Type": "application/json"}
-    with gunicorn("app:create_app()", env) as port, gunicorn("bench.apps:bare_app()") as bare_port:
-        opened = _conversations(port, CONCURRENCY)
-        bodies = [json.dumps({"choice": "no"}).encode(), json.dumps({"text": "back"}).encode()]
-        echo = json.dumps({"choice": "no"}).encode()
-        browser = [{**headers, "Cookie": cookie} for _id, cookie in opened]
+    opened = _conversations(port, CONCURRENCY)
+    bodies = [json.dumps({"choice": "no"}).encode(), json.dumps({"text": "back"}).encode()]
+    echo = json.dumps({"choice": "no"}).encode()
+    browser = [{**headers, "Cookie": cookie} for _id, cookie in opened]
 
-        def step(i: int, n: int):  # type: ignore[no-untyped-def]
-            return "POST", f"/chat/conversations/{opened[i][0]}/messages", bodies[n % 2], browser[i]
+    def step(i: int, n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        return "POST", f"/chat/conversations/{opened[i][0]}/messages", bodies[n % 2], browser[i]
 
-        chat, bare = alternate(
-            (port, step), (bare_port, lambda i, n: ("POST", "/echo", echo, headers)), CONCURRENCY, SECONDS
-        )
-    return chat, bare
+    def bare(i: int, n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        return "POST", "/echo", echo, headers
+
+    return step, bare
+
+
+def _measure(database_url: str) -> tuple[Stats, Stats]:
+    upgrade(database_url)
+    with gunicorn("app:create_app()", server_env(database_url)) as port, gunicorn("bench.apps:bare_app()") as bare_port:
+        step, bare = requests(port)
+        return alternate((port, step), (bare_port, bare), CONCURRENCY, SECONDS)
 
 
 def run() -> str:

@@ -9,7 +9,6 @@ connections, and reads the CPU each side used from /proc: per request, for the g
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import subprocess
@@ -76,24 +75,14 @@ def main(argv: list[str]) -> int:
     upgrade(url)
     workers, threads = int(os.environ.get("WORKERS", "2")), int(os.environ.get("THREADS", "4"))
     seconds = float(os.environ.get("BENCH_SECONDS", "6"))
-    env = {"DATABASE_URL": url, "SECRET_KEY": "split", "START_CLOCK": "false", "CHAT_RATE_LIMIT": "0"}
-    json_type = {"Content-Type": "application/json"}
     with (
-        gunicorn("app:create_app()", {**env, "LOG_LEVEL": "WARNING"}, workers, threads) as port,
+        gunicorn("app:create_app()", chat_bench.server_env(url), workers, threads) as port,
         gunicorn("bench.apps:bare_app()", None, workers, threads) as bare_port,
     ):
-        opened = chat_bench._conversations(port, 32)
-        bodies = [json.dumps({"choice": "no"}).encode(), json.dumps({"text": "back"}).encode()]
-        browser = [{**json_type, "Cookie": cookie} for _id, cookie in opened]
-        echo = json.dumps({"choice": "no"}).encode()
+        step, bare = chat_bench.requests(port)
         for _turn in range(2):
-            measure(
-                "chat",
-                port,
-                lambda i, n: ("POST", f"/chat/conversations/{opened[i][0]}/messages", bodies[n % 2], browser[i]),
-                seconds,
-            )
-            measure("bare", bare_port, lambda i, n: ("POST", "/echo", echo, json_type), seconds)
+            measure("chat", port, step, seconds)
+            measure("bare", bare_port, bare, seconds)
     return 0
 
 

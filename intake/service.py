@@ -141,13 +141,12 @@ class IntakeService:
     def _handle(
         self, draft_id: str, inbound: Inbound, now: datetime, owner: tuple[str, str] | None = None
     ) -> StepResult:
-        # Most answers only move the conversation on: one read and one version-guarded write, no transaction.
-        # Anything more (an emergency to audit, a submission, a cancellation, a finished draft) takes the
-        # transactional path below, which works it out again from the stored draft.
-        # The draft this process remembers saves the read; only a successful guarded write proves it was current,
-        # so whatever cannot end in that write (a re-ask, a refused write) is worked out again from a fresh read.
+        # Most answers only move the conversation on: one version-guarded write, no transaction, and no read when
+        # this process remembers the draft. Only a successful write proves the remembered draft was current, so
+        # whatever cannot end in one (a re-ask, a refused write) is worked out again from a fresh read. Anything more
+        # (an emergency to audit, a submission, a cancellation, a finished draft) takes the transactional path below.
+        remembered = self.steps.recent.get(draft_id)
         with self.steps.connection() as conn:
-            remembered = conn.remembered(draft_id)
             refused: dict[str, Any] | None = None
             for draft in (remembered, None) if remembered is not None else (None,):
                 fresh = draft is None

@@ -217,10 +217,6 @@ class DraftStepConnection:
     def load(self, draft_id: str) -> DraftStep | None:
         return self._steps.load(self._pooled, draft_id)
 
-    def remembered(self, draft_id: str) -> DraftStep | None:
-        """The draft as this process last read or wrote it, if it still remembers: unchecked until a write."""
-        return self._steps.recent.get(draft_id)
-
     def save(self, draft: DraftStep, state: dict[str, Any], now: datetime) -> bool:
         """Store the conversation's new state; False when someone else saved this draft since it was loaded."""
         return self._steps.save(self._pooled, draft, state, now)
