@@ -30,6 +30,7 @@ blueprint = Blueprint(
 
 CHANNEL = "webchat"
 MAX_TEXT = 5000
+MAX_QUESTION_ID = 100
 DB_DOWN = (
     "We could not save that just now because of a problem on our side. Your earlier answers are safe. "
     "Please send your answer again in a minute. If a child is in immediate danger, call 999 now."
@@ -66,10 +67,20 @@ def _problem(status: int, message: str) -> tuple[Response, int]:
     return jsonify({"error": message}), status
 
 
+def _question_id(value: Any) -> str | None:
+    # The question the person was answering; a page that sends it never has a resent answer applied to the next one.
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_QUESTION_ID:
+        raise ValueError('"question_id" must be the "question_id" of the question you are answering.')
+    return value
+
+
 def _inbound_from_json(body: Any) -> Inbound:
     if not isinstance(body, dict):
         raise ValueError('Send a JSON object such as {"text": "yes"} or {"choice": "yes"}.')
     text, choice, choices = body.get("text"), body.get("choice"), body.get("choices")
+    question_id = _question_id(body.get("question_id"))
     if sum(x is not None for x in (text, choice, choices)) != 1:
         raise ValueError('Send exactly one of "text", "choice" or "choices".')
     if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
@@ -82,7 +93,9 @@ def _inbound_from_json(body: Any) -> Inbound:
         or not all(isinstance(c, str) and len(c) <= 200 for c in choices)
     ):
         raise ValueError('"choices" must be a list of the values of offered choices.')
-    return Inbound(text=text, choice=choice, choices=tuple(choices) if choices is not None else None)
+    return Inbound(
+        text=text, choice=choice, choices=tuple(choices) if choices is not None else None, question_id=question_id
+    )
 
 
 # -- JSON API ------------------------------------------------------------------------------------------------------
@@ -189,13 +202,15 @@ def updates_json() -> tuple[Response, int]:
 def form_post() -> Response:
     """The same conversation without JavaScript: a plain form post, then back to the page."""
     conversation_id = request.form.get("conversation_id", "")
+    # A form posted twice (a double click, the browser's resend) is re-asked, never applied to the next question.
+    question_id = request.form.get("question_id", "")[:MAX_QUESTION_ID] or None
     values = request.form.getlist("choices")
     if request.form.get("choice"):
-        inbound = Inbound(choice=request.form["choice"][:200])
+        inbound = Inbound(choice=request.form["choice"][:200], question_id=question_id)
     elif values or request.form.get("input") == "multi":
-        inbound = Inbound(choices=tuple(v[:200] for v in values[:200]))
+        inbound = Inbound(choices=tuple(v[:200] for v in values[:200]), question_id=question_id)
     else:
-        inbound = Inbound(text=request.form.get("text", "")[:MAX_TEXT])
+        inbound = Inbound(text=request.form.get("text", "")[:MAX_TEXT], question_id=question_id)
     try:
         result = _service().handle(conversation_id, inbound, _now())
     except DraftNotFound:

@@ -173,6 +173,47 @@ def test_page_renders_the_first_question_and_works_without_javascript(client: Fl
     assert "What is your full name?" in client.get("/").get_data(as_text=True)
 
 
+def test_an_answer_sent_again_is_re_asked_not_applied_to_the_next_question(client: FlaskClient, app) -> None:
+    # A browser resends an answer when the response is lost after the service saved it.
+    conversation_id = client.post("/chat/conversations").get_json()["conversation_id"]
+    _send(client, conversation_id, {"choice": "no", "question_id": "immediate_danger"})
+    name = {"text": "Alex Example", "question_id": "referrer_name"}
+    assert _question(_send(client, conversation_id, name))["question_id"] == "referrer_role"
+    again = _send(client, conversation_id, name)
+    assert "already been answered" in again["replies"][0]["text"]
+    assert _question(again)["question_id"] == "referrer_role"
+    state = app.extensions["intake"].current(conversation_id, app.extensions["clock"]())
+    assert state.replies[-1].question_id == "referrer_role"
+    # The role is still unanswered: the name was not taken as the role.
+    role = _send(client, conversation_id, {"text": "Class teacher", "question_id": "referrer_role"})
+    assert _question(role)["question_id"] == "referrer_agency"
+
+
+def test_a_question_id_must_be_a_short_string(client: FlaskClient) -> None:
+    conversation_id = client.post("/chat/conversations").get_json()["conversation_id"]
+    for bad in (3, ["immediate_danger"], "x" * 101):
+        response = client.post(
+            f"/chat/conversations/{conversation_id}/messages", json={"choice": "no", "question_id": bad}
+        )
+        assert response.status_code == 400 and '"question_id"' in response.get_json()["error"]
+    assert _question(_send(client, conversation_id, {"choice": "no", "question_id": ""}))["question_id"] == (
+        "referrer_name"
+    )
+
+
+def test_a_form_posted_twice_without_javascript_is_applied_once(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    conversation_id = html.split('name="conversation_id" value="')[1].split('"')[0]
+    client.post("/chat/form", data={"conversation_id": conversation_id, "choice": "no"})
+    html = client.get("/").get_data(as_text=True)
+    assert '<input type="hidden" name="question_id" value="referrer_name">' in html
+    form = {"conversation_id": conversation_id, "question_id": "referrer_name", "text": "Alex Example"}
+    assert client.post("/chat/form", data=form).status_code == 302
+    assert client.post("/chat/form", data=form).status_code == 302  # the browser's resend
+    html = client.get("/").get_data(as_text=True)
+    assert '<input type="hidden" name="question_id" value="referrer_role">' in html
+
+
 def test_unknown_pages_are_friendly(client: FlaskClient) -> None:
     assert "There is nothing at this address" in client.get("/nowhere").get_data(as_text=True)
     assert client.get("/chat/nowhere").get_json()["error"]

@@ -79,3 +79,30 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
     page.get_by_role("button", name="Submit", exact=True).click()
     wait_for("Your reference is RFS-")
     page.get_by_role("link", name="Raise another concern").wait_for()
+
+
+def test_an_answer_whose_response_is_lost_is_sent_again_and_not_applied_twice(live_server: str, page: Any) -> None:
+    page.goto(live_server + "/")
+    page.get_by_role("button", name="No", exact=True).click()
+    page.locator("#transcript li.bot").filter(has_text="full name").last.wait_for()
+
+    lost: list[str] = []
+
+    def save_then_lose_the_response(route: Any) -> None:
+        # The service saves the answer, then the network drops its response: the page only sees a failure.
+        route.fetch()
+        lost.append(route.request.post_data or "")
+        route.abort()
+        page.unroute("**/messages", save_then_lose_the_response)
+
+    page.route("**/messages", save_then_lose_the_response)
+    page.locator("#text").fill("Alex Example")
+    page.keyboard.press("Enter")
+    page.locator("#transcript li.bot").filter(has_text="sent again automatically").wait_for()
+    assert '"question_id":"referrer_name"' in lost[0]
+    # The automatic resend (five seconds later) is recognised as already answered, and the next question stands.
+    page.locator("#transcript li.bot").filter(has_text="already been answered").wait_for(timeout=15000)
+    assert "your role" in page.locator("#transcript li.bot").last.inner_text()
+    page.locator("#text").fill("Class teacher")
+    page.keyboard.press("Enter")
+    page.locator("#transcript li.bot").filter(has_text="kind of organisation").wait_for()

@@ -7,6 +7,9 @@
   if (!transcript || !form || !window.fetch) { return; }
   var conversation = transcript.getAttribute("data-conversation");
   var pending = null;
+  // The question on screen goes with its answer, so an answer sent again (a retry after a lost response) is
+  // re-asked by the service instead of being taken as the answer to the next question.
+  var asking = null;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -26,6 +29,7 @@
 
   function render(reply) {
     form.innerHTML = "";
+    asking = reply.question_id || null;
     if (reply.input === "choice") {
       var fs = el("fieldset");
       fs.appendChild(el("legend", "visually-hidden", reply.text));
@@ -84,6 +88,7 @@
   function send(body, shown) {
     if (pending) { return; }
     say(shown, "person");
+    if (asking) { body.question_id = asking; }
     pending = body;
     deliver(1);
   }
