@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 from intake.store.draft import Draft
+from intake.store.group_commit import GroupCommit
 from intake.store.sqlite_writers import WriteQueue
 
 _drafts = Draft.__table__
@@ -117,7 +118,10 @@ class DraftSteps:
         dialect = engine.dialect
         self._engine = engine
         self._dialect = dialect
-        self._queue = write_queue
+        # File SQLite: the writes of answers arriving together share one commit (see group_commit).
+        self.group: GroupCommit[dict[str, Any]] | None = (
+            GroupCommit(write_queue, self._save_batch) if write_queue is not None else None
+        )
         self.recent = RecentDrafts()
         self._load = _Compiled(_LOAD, dialect)
         self._save = _Compiled(_SAVE, dialect)
@@ -164,7 +168,9 @@ class DraftSteps:
             "new_version": draft.version + 1,
         }
         try:
-            with self._queue or nullcontext():
+            if self.group is not None:
+                saved = self.group.write(pooled, values) == 1
+            else:
                 saved = self._run(pooled, self._save, values, write=True) == 1
         except BaseException:
             self.recent.forget(draft.id)
@@ -177,17 +183,33 @@ class DraftSteps:
             self.recent.forget(draft.id)
         return saved
 
-    def _run(self, pooled: Any, compiled: _Compiled, values: dict[str, Any], *, write: bool = False) -> Any:
-        """One statement; a write returns the rows it changed (committed), a read its one row or None."""
-        parameters = compiled.parameters(values)
+    def _save_batch(self, pooled: Any, batch: Sequence[dict[str, Any]]) -> list[int]:
+        """Several drafts' guarded writes in one transaction, committed once: the rows each one changed."""
+        return self._run(pooled, self._save, list(batch), write=True)
+
+    def _run(self, pooled: Any, compiled: _Compiled, values: Any, *, write: bool = False) -> Any:
+        """One statement; a write returns the rows it changed (committed), a read its one row or None.
+
+        `values` may be a list of writes' values: each runs in turn in one transaction, and the rows each changed
+        come back as a list once they are all committed.
+        """
+        batch = isinstance(values, list)
+        parameters = [compiled.parameters(v) for v in values] if batch else compiled.parameters(values)
         cursor = pooled.cursor()
         try:
-            cursor.execute(compiled.sql, parameters)
-            if not write:
-                return cursor.fetchone()
+            if batch:
+                rows = []
+                for one in parameters:
+                    cursor.execute(compiled.sql, one)
+                    rows.append(cursor.rowcount)
+            else:
+                cursor.execute(compiled.sql, parameters)
+                if not write:
+                    return cursor.fetchone()
+                rows = cursor.rowcount
             if not self._autocommit:
                 pooled.commit()
-            return cursor.rowcount
+            return rows
         except self._dialect.loaded_dbapi.Error as err:
             disconnected = self._dialect.is_disconnect(err, pooled.dbapi_connection, cursor)
             if disconnected:
