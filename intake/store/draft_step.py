@@ -185,40 +185,42 @@ class DraftSteps:
 
     def _save_batch(self, pooled: Any, batch: Sequence[dict[str, Any]]) -> list[int]:
         """Several drafts' guarded writes in one transaction, committed once: the rows each one changed."""
-        return self._run(pooled, self._save, list(batch), write=True)
-
-    def _run(self, pooled: Any, compiled: _Compiled, values: Any, *, write: bool = False) -> Any:
-        """One statement; a write returns the rows it changed (committed), a read its one row or None.
-
-        `values` may be a list of writes' values: each runs in turn in one transaction, and the rows each changed
-        come back as a list once they are all committed.
-        """
-        batch = isinstance(values, list)
-        parameters = [compiled.parameters(v) for v in values] if batch else compiled.parameters(values)
-        cursor = pooled.cursor()
-        try:
-            if batch:
-                rows = []
-                for one in parameters:
-                    cursor.execute(compiled.sql, one)
-                    rows.append(cursor.rowcount)
-            else:
-                cursor.execute(compiled.sql, parameters)
-                if not write:
-                    return cursor.fetchone()
-                rows = cursor.rowcount
+        parameters = [self._save.parameters(values) for values in batch]
+        with self._cursor(pooled, self._save.sql, parameters, write=True) as cursor:
+            rows = []
+            for one in parameters:
+                cursor.execute(self._save.sql, one)
+                rows.append(cursor.rowcount)
             if not self._autocommit:
                 pooled.commit()
             return rows
+
+    def _run(self, pooled: Any, compiled: _Compiled, values: dict[str, Any], *, write: bool = False) -> Any:
+        """One statement; a write returns the rows it changed (committed), a read its one row or None."""
+        parameters = compiled.parameters(values)
+        with self._cursor(pooled, compiled.sql, parameters, write=write) as cursor:
+            cursor.execute(compiled.sql, parameters)
+            if not write:
+                return cursor.fetchone()
+            if not self._autocommit:
+                pooled.commit()
+            return cursor.rowcount
+
+    @contextmanager
+    def _cursor(self, pooled: Any, sql: str, parameters: Any, *, write: bool) -> Iterator[Any]:
+        """A driver cursor; a driver error rolls the write back (or throws a dead connection away) and is raised as
+        the same exception the rest of the service sees from SQLAlchemy, so adapters' handling applies."""
+        cursor = pooled.cursor()
+        try:
+            yield cursor
         except self._dialect.loaded_dbapi.Error as err:
             disconnected = self._dialect.is_disconnect(err, pooled.dbapi_connection, cursor)
             if disconnected:
                 pooled.invalidate(err)
             elif write and not self._autocommit:
                 pooled.rollback()
-            # The same exception the rest of the service sees from SQLAlchemy, so adapters' handling applies.
             raise DBAPIError.instance(
-                compiled.sql,
+                sql,
                 parameters,
                 err,
                 self._dialect.loaded_dbapi.Error,
