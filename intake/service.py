@@ -141,41 +141,22 @@ class IntakeService:
     def _handle(
         self, draft_id: str, inbound: Inbound, now: datetime, owner: tuple[str, str] | None = None
     ) -> StepResult:
-        # Most answers only move the conversation on: one version-guarded write, no transaction, and no read when
-        # this process remembers the draft. Only a successful write proves the remembered draft was current, so
-        # whatever cannot end in one (a re-ask, a refused write) is worked out again from a fresh read. Anything more
-        # (an emergency to audit, a submission, a cancellation, a finished draft) takes the transactional path below.
-        remembered = self.steps.recent.get(draft_id)
+        # Most answers only move the conversation on: one read and one version-guarded write, no transaction.
+        # Anything more (an emergency to audit, a submission, a cancellation, a finished draft) takes the
+        # transactional path below, which works it out again from the stored draft.
         with self.steps.connection() as conn:
-            refused: dict[str, Any] | None = None
-            for draft in (remembered, None) if remembered is not None else (None,):
-                fresh = draft is None
-                if draft is None:
-                    draft = conn.load(draft_id)
-                if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
-                    raise DraftNotFound(draft_id)
-                if refused is not None and draft.state == refused:
-                    # What was stored is exactly what this message would have made: another delivery of the same
-                    # message got there first, and must not be applied again to the question after it.
-                    raise StaleDataError(f"draft {draft_id} was saved by another delivery of this message")
-                if draft.status != OPEN:
-                    break
+            draft = conn.load(draft_id)
+            if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
+                raise DraftNotFound(draft_id)
+            if draft.status == OPEN:
                 was_emergency = draft.state.get("answers", {}).get("immediate_danger")
                 turn = engine.advance(self.flow, draft.state, inbound, now)
                 newly_emergency = turn.answers.get("immediate_danger") and not was_emergency
-                if turn.action is not None or newly_emergency:
-                    break
-                if turn.state == draft.state:
+                if turn.action is None and not newly_emergency:
                     # A re-asked question (a bad answer, 'help', a stale form) changes nothing worth a write.
-                    if fresh:
-                        return StepResult(draft_id, turn.replies)
-                    continue
-                if conn.save(draft, turn.state, now):
+                    if turn.state != draft.state and not conn.save(draft, turn.state, now):
+                        raise StaleDataError(f"draft {draft_id} was saved by another request")
                     return StepResult(draft_id, turn.replies)
-                if fresh:
-                    raise StaleDataError(f"draft {draft_id} was saved by another request")
-                refused = turn.state
-        self.steps.recent.forget(draft_id)
         return self._handle_in_transaction(draft_id, inbound, now, owner)
 
     def _handle_in_transaction(

@@ -8,16 +8,10 @@ SQLAlchemy's own type processors, so what is stored is exactly what the ORM stor
 
 The version check in the write is the optimistic lock the ORM applies (`version_id_col`): a doubled or retried
 message cannot overwrite a newer answer, because the loser's write matches no row.
-
-Each process also remembers the drafts it last read or wrote (`RecentDrafts`), so the next answer in the same
-conversation can skip the read: the guarded write is what proves the remembered state was still the stored one.
-Anything that would answer without writing must read the draft instead (see `IntakeService._handle`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,37 +55,6 @@ class DraftStep:
     version: int
 
 
-class RecentDrafts:
-    """The drafts this process last read or wrote, as they were stored at their version, most recent last.
-
-    A bounded memory: a draft not heard of for a while falls out and is read again. What is kept is only ever a
-    hint; a write made from it matches no row when anyone else has changed (or deleted) the draft since.
-    """
-
-    def __init__(self, size: int = 2048) -> None:
-        self._size = size
-        self._drafts: OrderedDict[str, DraftStep] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, draft_id: str) -> DraftStep | None:
-        with self._lock:
-            draft = self._drafts.get(draft_id)
-            if draft is not None:
-                self._drafts.move_to_end(draft_id)
-            return draft
-
-    def keep(self, draft: DraftStep) -> None:
-        with self._lock:
-            self._drafts[draft.id] = draft
-            self._drafts.move_to_end(draft.id)
-            if len(self._drafts) > self._size:
-                self._drafts.popitem(last=False)
-
-    def forget(self, draft_id: str) -> None:
-        with self._lock:
-            self._drafts.pop(draft_id, None)
-
-
 class _Compiled:
     """A statement compiled for one dialect, with the bind processors its typed parameters need."""
 
@@ -122,7 +85,6 @@ class DraftSteps:
         self.group: GroupCommit[dict[str, Any]] | None = (
             GroupCommit(write_queue, self._save_batch) if write_queue is not None else None
         )
-        self.recent = RecentDrafts()
         self._load = _Compiled(_LOAD, dialect)
         self._save = _Compiled(_SAVE, dialect)
         self._state_out = _drafts.c.state.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -149,14 +111,11 @@ class DraftSteps:
     def load(self, pooled: Any, draft_id: str) -> DraftStep | None:
         row = self._run(pooled, self._load, {"draft_id": draft_id})
         if row is None:
-            self.recent.forget(draft_id)
             return None
         channel, channel_user_id, status, state, version = row
         if self._state_out is not None:
             state = self._state_out(state)
-        draft = DraftStep(draft_id, channel, channel_user_id, status, state or {}, version)
-        self.recent.keep(draft)
-        return draft
+        return DraftStep(draft_id, channel, channel_user_id, status, state or {}, version)
 
     def save(self, pooled: Any, draft: DraftStep, state: dict[str, Any], now: datetime) -> bool:
         values = {
@@ -167,21 +126,9 @@ class DraftSteps:
             "now": now,
             "new_version": draft.version + 1,
         }
-        try:
-            if self.group is not None:
-                saved = self.group.write(pooled, values) == 1
-            else:
-                saved = self._run(pooled, self._save, values, write=True) == 1
-        except BaseException:
-            self.recent.forget(draft.id)
-            raise
-        if saved:
-            self.recent.keep(
-                DraftStep(draft.id, draft.channel, draft.channel_user_id, draft.status, state, draft.version + 1)
-            )
-        else:
-            self.recent.forget(draft.id)
-        return saved
+        if self.group is not None:
+            return self.group.write(pooled, values) == 1
+        return self._run(pooled, self._save, values, write=True) == 1
 
     def _save_batch(self, pooled: Any, batch: Sequence[dict[str, Any]]) -> list[int]:
         """Several drafts' guarded writes in one transaction, committed once: the rows each one changed."""
