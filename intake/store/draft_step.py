@@ -12,8 +12,8 @@ message cannot overwrite a newer answer, because the loser's write matches no ro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 from intake.store.draft import Draft
-from intake.store.group_commit import GroupCommit
 from intake.store.sqlite_writers import WriteQueue
 
 _drafts = Draft.__table__
@@ -81,10 +80,8 @@ class DraftSteps:
         dialect = engine.dialect
         self._engine = engine
         self._dialect = dialect
-        # File SQLite: the writes of answers arriving together share one commit (see group_commit).
-        self.group: GroupCommit[dict[str, Any]] | None = (
-            GroupCommit(write_queue, self._save_batch) if write_queue is not None else None
-        )
+        # File SQLite: a write waits its turn in the service's write queue (see sqlite_writers), as the ORM's do.
+        self._queue = write_queue
         self._load = _Compiled(_LOAD, dialect)
         self._save = _Compiled(_SAVE, dialect)
         self._state_out = _drafts.c.state.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -126,21 +123,8 @@ class DraftSteps:
             "now": now,
             "new_version": draft.version + 1,
         }
-        if self.group is not None:
-            return self.group.write(pooled, values) == 1
-        return self._run(pooled, self._save, values, write=True) == 1
-
-    def _save_batch(self, pooled: Any, batch: Sequence[dict[str, Any]]) -> list[int]:
-        """Several drafts' guarded writes in one transaction, committed once: the rows each one changed."""
-        parameters = [self._save.parameters(values) for values in batch]
-        with self._cursor(pooled, self._save.sql, parameters, write=True) as cursor:
-            rows = []
-            for one in parameters:
-                cursor.execute(self._save.sql, one)
-                rows.append(cursor.rowcount)
-            if not self._autocommit:
-                pooled.commit()
-            return rows
+        with self._queue or nullcontext():
+            return self._run(pooled, self._save, values, write=True) == 1
 
     def _run(self, pooled: Any, compiled: _Compiled, values: dict[str, Any], *, write: bool = False) -> Any:
         """One statement; a write returns the rows it changed (committed), a read its one row or None."""
