@@ -59,7 +59,7 @@ class IntakeService:
     steps: DraftSteps = field(init=False)
 
     def __post_init__(self) -> None:
-        self.steps = DraftSteps(self.db.engine, self.db.write_queue)
+        self.steps = DraftSteps(self.db.engine)
 
     # -- conversations ---------------------------------------------------------------------------------------------
 

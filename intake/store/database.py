@@ -17,8 +17,6 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from intake.store.sqlite_writers import WriteQueue, queue_writers
-
 # Stable constraint names, so Alembic migrations can alter them on SQLite and PostgreSQL alike.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -100,11 +98,6 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs: object) -> None:
         self.engine = build_engine(url, **engine_kwargs)
-        # File SQLite: writers queue for the database's one write lock (see sqlite_writers); None elsewhere.
-        self.write_queue: WriteQueue | None = None
-        database = self.engine.url.database
-        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
-            self.write_queue = queue_writers(self.engine, f"{database}-writers.lock", timeout=15)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -13,7 +13,7 @@ message cannot overwrite a newer answer, because the loser's write matches no ro
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 from intake.store.draft import Draft
-from intake.store.sqlite_writers import WriteQueue
 
 _drafts = Draft.__table__
 _LOAD = select(
@@ -76,12 +75,10 @@ class _Compiled:
 class DraftSteps:
     """Loads and saves drafts for `IntakeService.handle`; everything else about drafts goes through the ORM."""
 
-    def __init__(self, engine: Engine, write_queue: WriteQueue | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
         self._engine = engine
         self._dialect = dialect
-        # File SQLite: a write waits its turn in the service's write queue (see sqlite_writers), as the ORM's do.
-        self._queue = write_queue
         self._load = _Compiled(_LOAD, dialect)
         self._save = _Compiled(_SAVE, dialect)
         self._state_out = _drafts.c.state.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -123,8 +120,7 @@ class DraftSteps:
             "now": now,
             "new_version": draft.version + 1,
         }
-        with self._queue or nullcontext():
-            return self._run(pooled, self._save, values, write=True) == 1
+        return self._run(pooled, self._save, values, write=True) == 1
 
     def _run(self, pooled: Any, compiled: _Compiled, values: dict[str, Any], *, write: bool = False) -> Any:
         """One statement; a write returns the rows it changed (committed), a read its one row or None."""

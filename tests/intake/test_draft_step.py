@@ -41,7 +41,7 @@ def _draft(db: Database, state: dict) -> str:
 
 def test_a_step_round_trips_through_the_orm(db: Database) -> None:
     draft_id = _draft(db, {"answers": {"immediate_danger": False}, "step": "referrer_name"})
-    steps = DraftSteps(db.engine, db.write_queue)
+    steps = DraftSteps(db.engine)
     new_state = {"answers": {"immediate_danger": False, "referrer_name": "Sam Sample"}, "step": "referrer_role"}
     with steps.connection() as conn:
         loaded = conn.load(draft_id)
@@ -65,7 +65,7 @@ def test_a_step_round_trips_through_the_orm(db: Database) -> None:
 
 def test_a_save_from_a_stale_read_changes_nothing(db: Database) -> None:
     draft_id = _draft(db, {"answers": {}, "step": "immediate_danger"})
-    steps = DraftSteps(db.engine, db.write_queue)
+    steps = DraftSteps(db.engine)
     with steps.connection() as conn:
         first = conn.load(draft_id)
     with steps.connection() as conn:
@@ -80,14 +80,14 @@ def test_a_save_from_a_stale_read_changes_nothing(db: Database) -> None:
 
 
 def test_an_unknown_draft_loads_as_none(db: Database) -> None:
-    with DraftSteps(db.engine, db.write_queue).connection() as conn:
+    with DraftSteps(db.engine).connection() as conn:
         assert conn.load("no-such-draft") is None
 
 
 def test_connections_go_back_to_the_pool_as_the_rest_of_the_service_expects(db: Database) -> None:
     """On PostgreSQL the hot path runs in autocommit; a connection handed back must be transactional again."""
     draft_id = _draft(db, {"answers": {}, "step": "immediate_danger"})
-    steps = DraftSteps(db.engine, db.write_queue)
+    steps = DraftSteps(db.engine)
     for _ in range(3):
         with steps.connection() as conn:
             loaded = conn.load(draft_id)
