@@ -1,7 +1,7 @@
 """Every table the service owns, imported in one place so Alembic and the tests see the whole schema."""
 
 from bot.slack.store import SlackEvent
-from hub.dashboard.rollup import DashboardRollup
+from hub.dashboard.kept_months import DashboardMonth
 from hub.staff import StaffAccount
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
 from intake.store.child_match import ChildMatch
@@ -14,7 +14,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "ChildMatch",
-    "DashboardRollup",
+    "DashboardMonth",
     "Draft",
     "FollowUp",
     "OutboxMessage",

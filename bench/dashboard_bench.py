@@ -189,19 +189,19 @@ def _seed(engine: Engine) -> str:
 
 
 def _keep_months(url: str) -> str:
-    """What the clock's hourly job does: keep every ended month's and day's figures (hub.dashboard.rollup)."""
-    from hub.dashboard.rollup import refresh
+    """What the clock's hourly job does: keep every ended month's figures (hub.dashboard.kept_months)."""
+    from hub.dashboard.kept_months import keep_months
     from intake.store.database import Database
 
     db = Database(url)
     started = time.perf_counter()
     try:
-        made = refresh(db, END)
+        made = keep_months(db, END)
     finally:
         db.dispose()
     if not made:
-        return "Every month and day before the current ones was already kept (hub.dashboard.rollup)."
-    return f"Kept {made} months' and days' figures in {time.perf_counter() - started:.0f} s (hub.dashboard.rollup)."
+        return "Every month before the current one was already kept (hub.dashboard.kept_months)."
+    return f"Kept {made} months' figures in {time.perf_counter() - started:.0f} s (hub.dashboard.kept_months)."
 
 
 @contextmanager

@@ -186,7 +186,7 @@ BREAKDOWNS = ("day", "agency", "organisation", "level", "route", "outcome")
 @dataclass
 class Tallies:
     """The period's requests counted six ways, by London day rather than week or month: what Breakdowns are made
-    from, and what adds up across periods (hub.dashboard.rollup keeps one per month)."""
+    from, and what adds up across periods (hub.dashboard.kept_months keeps one per month)."""
 
     days: dict[date, int]
     agencies: dict[Any, int]
@@ -599,7 +599,7 @@ class Overview:
 def overview(session: Session, period: Period, filters: Filters = EVERYONE, medians: bool = True) -> Overview:
     """Timeliness, time to feedback, repeats and statutory assessments from one pass over the period: what the
     dashboard page shows, for the price of one query instead of four. `medians=False` leaves the medians out
-    (None), for a part of a period whose median is taken with the rest (hub.dashboard.rollup)."""
+    (None), for a part of a period whose median is taken with the rest (hub.dashboard.kept_months)."""
     pg = dialect.prepare(session)
     t, fb, rep, stat = _single_row(
         session,

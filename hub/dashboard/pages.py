@@ -15,8 +15,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from hub.auth import HUB_MANAGER, add_nav_link, require_role
 from hub.dashboard import figures
 from hub.dashboard.export import repeat_list_csv, table_csv
+from hub.dashboard.kept_months import register_keep_months_job
 from hub.dashboard.period import PRESETS, Choice, Filters, Period, choose, last_week
-from hub.dashboard.rollup import register_refresh_job
 from hub.dashboard.tables import TABLES, FigureSet, Labels, cell_text, repeats
 from intake.working_day import LONDON
 
@@ -56,7 +56,7 @@ def init_dashboard(app: Flask, child_population: int) -> None:
     app.extensions["dashboard"] = DashboardConfig(child_population, Labels(agencies, routes, outcomes, levels))
     app.register_blueprint(blueprint)
     add_nav_link(app, "dashboard.page", "Dashboard", HUB_MANAGER)
-    app.extensions.setdefault("clock_jobs", []).append(register_refresh_job)
+    app.extensions.setdefault("clock_jobs", []).append(register_keep_months_job)
 
 
 def _config() -> DashboardConfig:

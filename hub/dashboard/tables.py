@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from hub.dashboard import chart, figures, rollup
+from hub.dashboard import chart, figures, kept_months
 from hub.dashboard.period import Filters, Period
 from intake.working_day import LONDON
 
@@ -94,7 +94,7 @@ class FigureSet:
     @cached_property
     def breakdowns(self) -> figures.Breakdowns:
         limit = None if self.full else PAGE_ORGANISATIONS
-        return rollup.breakdowns(self.session, self.period, self.filters, organisation_limit=limit)
+        return kept_months.breakdowns(self.session, self.period, self.filters, organisation_limit=limit)
 
     @property
     def per_week(self) -> list[figures.Count]:
@@ -126,7 +126,7 @@ class FigureSet:
 
     @cached_property
     def overview(self) -> figures.Overview:
-        return rollup.overview(self.session, self.period, self.filters)
+        return kept_months.overview(self.session, self.period, self.filters)
 
     @property
     def timeliness(self) -> figures.Timeliness:

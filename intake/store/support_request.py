@@ -65,6 +65,8 @@ class SupportRequest(Base):
         Index("ix_support_requests_received", "received_at", postgresql_include=list(DASHBOARD_COLUMNS)),
         # For the managers' dashboard: decisions made in a week, and a period narrowed to one agency or organisation.
         Index("ix_support_requests_decided", "decided_at"),
+        # Which of the dashboard's kept months feedback sent since has changed (hub.dashboard.kept_months).
+        Index("ix_support_requests_feedback_sent", "feedback_sent_at"),
         Index("ix_support_requests_agency_received", "referring_agency", "received_at"),
         Index("ix_support_requests_organisation_received", "referring_organisation", "received_at"),
         # The dashboard's repeat list and its CSV: a period's repeat requests, and each one's earlier request, read

@@ -1,23 +1,23 @@
-"""The kept months and days (hub.dashboard.rollup) give exactly the live figures: for periods made of whole months,
+"""The kept months (hub.dashboard.kept_months) give exactly the live figures: for periods made of whole months,
 parts of months, the current month and today, after decisions made since they were kept, and with today's
-requests."""
+requests; and keeping them blocks no writer."""
 
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from hub.dashboard import figures, rollup
+from hub.dashboard import figures, kept_months
 from hub.dashboard.period import EVERYONE, Filters, Period
 from intake.store.database import Database
 from intake.store.referrer import Referrer
 from intake.store.support_request import DECIDED, SupportRequest
-from intake.working_day import LONDON
 from tests.hub.dashboard_data import add_request, make_referrer
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -34,6 +34,7 @@ PERIODS = [
     Period(date(2026, 10, 3), date(2026, 10, 9)),
     Period(date(2025, 11, 24), date(2026, 11, 24)),
 ]
+KEPT = [date(2026, m, 1) for m in range(2, 11)]  # February (the first request's month) to October
 
 
 def _seed(session: Session, seed: int = 7, count: int = 240) -> None:
@@ -66,19 +67,19 @@ def _seed(session: Session, seed: int = 7, count: int = 240) -> None:
 
 
 def _assert_same(session: Session, period: Period, filters: Filters = EVERYONE) -> None:
-    assert rollup.breakdowns(session, period, filters, 2) == figures.breakdowns(session, period, filters, 2), period
-    assert rollup.breakdowns(session, period, filters) == figures.breakdowns(session, period, filters), period
-    kept, live = rollup.overview(session, period, filters), figures.overview(session, period, filters)
+    assert kept_months.breakdowns(session, period, filters, 2) == figures.breakdowns(session, period, filters, 2)
+    assert kept_months.breakdowns(session, period, filters) == figures.breakdowns(session, period, filters), period
+    kept, live = kept_months.overview(session, period, filters), figures.overview(session, period, filters)
     assert kept == live, period
     # The medians to the last bit, not approximately.
     assert kept.timeliness.distribution.median_hours == live.timeliness.distribution.median_hours
     assert kept.feedback.median_hours == live.feedback.median_hours
 
 
-def _kept(db: Database, span: str = rollup.MONTH) -> dict[date, bool]:
-    K = rollup.DashboardRollup
+def _used(db: Database, period: Period) -> list[date]:
+    """The kept months the dashboard would read for `period` now."""
     with db.reading() as s:
-        return dict(s.execute(select(K.start, K.stale).where(K.span == span)).all())
+        return [k.month for k in kept_months._Parts(s, period).kept]
 
 
 @pytest.fixture
@@ -90,31 +91,7 @@ def db(database_url: str) -> Database:
     db.dispose()
 
 
-def test_kept_months_give_the_live_figures(db: Database) -> None:
-    made = rollup.refresh(db, NOW)
-    kept, days = _kept(db), _kept(db, rollup.DAY)
-    # February to October, not November (the current month); every day from the first request's to yesterday.
-    assert sorted(kept) == [date(2026, m, 1) for m in range(2, 11)] and not any(kept.values())
-    first = min(days)
-    assert first == date(2026, 2, 1) and sorted(days) == [first + timedelta(days=i) for i in range(len(days))]
-    assert max(days) == date(2026, 11, 23) and not any(days.values()) and made == len(kept) + len(days)
-    assert rollup.refresh(db, NOW) == 0  # nothing changed
-    with db.reading() as s:
-        whole_months = rollup._Parts(s, PERIODS[1])
-        assert len(whole_months.kept) == 3 and not whole_months.live
-        year = rollup._Parts(s, PERIODS[-1])
-        # Only today is counted live, and the months before the first request (nothing to keep or count).
-        assert year.live == [
-            Period(date(2025, 11, 24), date(2026, 1, 31)),
-            Period(date(2026, 11, 24), date(2026, 11, 24)),
-        ]
-        for period in PERIODS:
-            _assert_same(s, period)
-            _assert_same(s, period, Filters(agency="school"))  # counted live
-
-
-def test_a_decision_after_the_month_was_kept_counts_at_once(db: Database) -> None:
-    rollup.refresh(db, NOW)
+def _decide_one_in_september(db: Database, at: datetime) -> None:
     with db.transaction() as s:
         waiting = s.scalars(
             select(SupportRequest).where(
@@ -124,40 +101,68 @@ def test_a_decision_after_the_month_was_kept_counts_at_once(db: Database) -> Non
             )
         ).first()
         assert waiting is not None
-        waiting.status, waiting.decided_at, waiting.hub_level = DECIDED, NOW, 4
-        waiting.hub_outcome, waiting.feedback_sent_at = "strategy_discussion", NOW
-    # Marked stale by the trigger: September and that day are counted live (SQLite may mark the next day too).
-    assert _kept(db)[date(2026, 9, 1)] is True
-    assert not any(stale for month, stale in _kept(db).items() if month != date(2026, 9, 1))
-    day = waiting.received_at.astimezone(LONDON).date()
-    stale_days = {d for d, stale in _kept(db, rollup.DAY).items() if stale}
-    assert day in stale_days and stale_days <= {day, day + timedelta(days=1)}
+        waiting.status, waiting.decided_at, waiting.hub_level = DECIDED, at, 4
+        waiting.hub_outcome, waiting.feedback_sent_at = "strategy_discussion", at
+
+
+def test_kept_months_give_the_live_figures(db: Database) -> None:
+    assert kept_months.keep_months(db, NOW) == len(KEPT)
+    assert kept_months.keep_months(db, NOW) == 0  # nothing changed
+    assert _used(db, PERIODS[1]) == [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
+    with db.reading() as s:
+        year = kept_months._Parts(s, PERIODS[-1])
+        # The months before the first request (nothing kept) and the current month are counted live.
+        assert [k.month for k in year.kept] == KEPT
+        assert year.live == [
+            Period(date(2025, 11, 24), date(2026, 1, 31)),
+            Period(date(2026, 11, 1), date(2026, 11, 24)),
+        ]
+        for period in PERIODS:
+            _assert_same(s, period)
+            _assert_same(s, period, Filters(agency="school"))  # counted live
+
+
+def test_a_decision_after_the_month_was_kept_counts_at_once(db: Database) -> None:
+    kept_months.keep_months(db, NOW)
+    _decide_one_in_september(db, NOW + timedelta(minutes=5))
+    # September is counted live from now on; the other months are still read as kept.
+    assert date(2026, 9, 1) not in _used(db, PERIODS[-1])
+    assert _used(db, PERIODS[-1]) == [m for m in KEPT if m != date(2026, 9, 1)]
     with db.reading() as s:
         for period in PERIODS:
             _assert_same(s, period)
-    assert rollup.refresh(db, NOW) == 1 + len(stale_days)
+    assert kept_months.keep_months(db, NOW + timedelta(hours=1)) == 1  # the clock keeps September again
+    assert _used(db, PERIODS[-1]) == KEPT
     with db.reading() as s:
         for period in PERIODS:
             _assert_same(s, period)
 
 
-def test_todays_requests_and_deletions(db: Database) -> None:
-    rollup.refresh(db, NOW)
+def test_a_decision_still_committing_when_the_month_was_kept_is_not_missed(db: Database) -> None:
+    # Stamped a moment before the month was kept, committed after: the kept figures cannot have counted it.
+    kept_months.keep_months(db, NOW)
+    _decide_one_in_september(db, NOW - timedelta(seconds=30))
+    assert date(2026, 9, 1) not in _used(db, PERIODS[-1])
+    with db.reading() as s:
+        _assert_same(s, PERIODS[-1])
+
+
+def test_todays_requests_are_counted_live(db: Database) -> None:
+    kept_months.keep_months(db, NOW)
     with db.transaction() as s:
         ref = s.scalars(select(Referrer)).one()
         add_request(s, ref, "RFS-2026-900001", received_at=NOW - timedelta(minutes=5), level=3, route="x")
-        # A request back-dated into a kept month, and one deleted from another: both months go stale.
-        add_request(s, ref, "RFS-2026-900002", received_at=datetime(2026, 5, 5, 9, tzinfo=UTC), level=2, route="x")
-        s.execute(update(SupportRequest).where(SupportRequest.reference == "RFS-2026-900002").values(level=1))
-        first_july = s.scalars(
-            select(SupportRequest).where(SupportRequest.received_at >= datetime(2026, 7, 2, tzinfo=UTC))
-        ).first()
-        s.delete(first_july)
-    kept = _kept(db)
-    assert kept[date(2026, 5, 1)] and kept[date(2026, 7, 1)] and not kept[date(2026, 8, 1)]
     with db.reading() as s:
         for period in [*PERIODS, Period(date(2026, 11, 24), date(2026, 11, 24))]:
             _assert_same(s, period)
+
+
+def test_a_month_is_kept_only_once_it_has_ended(db: Database) -> None:
+    # Two minutes after October ended (London), nothing submitted in its last moments can be missed: wait.
+    just_after = datetime(2026, 11, 1, 0, 2, tzinfo=UTC)
+    kept_months.keep_months(db, just_after)
+    with db.reading() as s:
+        assert max(s.scalars(select(kept_months.K.month))) == date(2026, 9, 1)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 1000, 1001])
@@ -169,24 +174,53 @@ def test_median_of_sorted_runs_is_percentile_cont(n: int) -> None:
         runs[rng.randrange(3)].append(v)
     ordered = sorted(values)
     lower, upper = ordered[(n - 1) // 2], ordered[n // 2]
-    assert rollup.median([sorted(r) for r in runs]) == figures.middle_of(lower, upper)
-    assert rollup.median([[], []]) is None
+    assert kept_months.median([sorted(r) for r in runs]) == figures.middle_of(lower, upper)
+    assert kept_months.median([[], []]) is None
 
 
 def test_the_clock_keeps_the_months(app: Flask) -> None:
     from app.clock import build_scheduler
 
-    job = {job.id: job for job in build_scheduler(app).get_jobs()}["dashboard_rollups"]
+    job = {job.id: job for job in build_scheduler(app).get_jobs()}["dashboard_months"]
     with app.extensions["db"].transaction() as s:
         _seed(s, count=20)
     assert job.func(*job.args) > 0 and job.func(*job.args) == 0
 
 
 def test_figures_kept_in_another_format_are_not_read(db: Database) -> None:
-    rollup.refresh(db, NOW)
+    kept_months.keep_months(db, NOW)
     with db.transaction() as s:
-        s.execute(update(rollup.DashboardRollup).where(rollup.DashboardRollup.span == rollup.MONTH).values(format="0"))
+        s.execute(update(kept_months.K).values(format="0"))
+    assert _used(db, PERIODS[1]) == []
     with db.reading() as s:
-        assert all(k.span == rollup.DAY for k in rollup._Parts(s, PERIODS[1]).kept)
         _assert_same(s, PERIODS[1])
-    assert rollup.refresh(db, NOW) == 9  # kept again
+    assert kept_months.keep_months(db, NOW) == len(KEPT)  # kept again
+
+
+@pytest.mark.database
+def test_keeping_months_blocks_no_writer(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the clock keeps a month, a submission, a claim and a decision go straight through."""
+    if not db.is_postgresql:
+        pytest.skip("SQLite has one writer at a time by design; the question is PostgreSQL's locks")
+    reading, written = threading.Event(), threading.Event()
+    tallies = figures.tallies
+
+    def slow_tallies(session: Session, period: Period, *args: object) -> figures.Tallies:
+        found = tallies(session, period, *args)
+        reading.set()
+        written.wait(timeout=10)  # hold the keeping transaction open while another connection writes
+        return found
+
+    monkeypatch.setattr(figures, "tallies", slow_tallies)
+    keeper = threading.Thread(target=lambda: kept_months.keep_months(db, NOW))
+    try:
+        keeper.start()
+        assert reading.wait(timeout=10)
+        with db.transaction() as s:
+            s.execute(text("SET LOCAL lock_timeout = '2s'"))
+            ref = s.scalars(select(Referrer)).one()
+            add_request(s, ref, "RFS-2026-900003", received_at=NOW, level=2, route="x")
+            s.execute(update(SupportRequest).where(SupportRequest.decided_at.is_(None)).values(status="in_triage"))
+    finally:
+        written.set()
+        keeper.join(timeout=30)
