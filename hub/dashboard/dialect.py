@@ -52,14 +52,6 @@ def london(pg: bool, column: Any) -> ColumnElement[Any]:
     return func.timezone("Europe/London", column) if pg else func.eh_london(column)
 
 
-def london_minute(pg: bool, column: Any) -> ColumnElement[str]:
-    """London wall-clock time as 'YYYY-MM-DD HH:MM' text, formatted by the database: an export of tens of thousands
-    of rows otherwise spends longer turning times into Python datetimes and back into text than on the query."""
-    if pg:
-        return func.to_char(func.timezone("Europe/London", column), "YYYY-MM-DD HH24:MI")
-    return func.substr(func.eh_london(column), 1, 16)
-
-
 def week_start(pg: bool, column: Any) -> ColumnElement[Any]:
     """The Monday (London) of the week `column` falls in."""
     local = london(pg, column)

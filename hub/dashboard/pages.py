@@ -14,10 +14,10 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 
 from hub.auth import HUB_MANAGER, add_nav_link, require_role
 from hub.dashboard import figures
-from hub.dashboard.export import repeat_list_csv, table_csv
+from hub.dashboard.export import table_csv
 from hub.dashboard.kept_months import register_keep_months_job
 from hub.dashboard.period import PRESETS, Choice, Filters, Period, choose, last_week
-from hub.dashboard.tables import TABLES, FigureSet, Labels, cell_text, repeats
+from hub.dashboard.tables import TABLES, FigureSet, Labels, cell_text
 from intake.working_day import LONDON
 
 blueprint = Blueprint(
@@ -104,12 +104,7 @@ def table_export(name: str) -> Response:
         abort(404)
     choice = choose(request.args, _today())
     with current_app.extensions["db"].reading() as session:
-        figure_set = _figure_set(session, choice, full=True)
-        if build is repeats:
-            # Tens of thousands of rows: the database writes the lines (the same bytes as table_csv would).
-            body = repeat_list_csv(session, choice.period, choice.filters, figure_set.labels)
-        else:
-            body = table_csv(build(figure_set))
+        body = table_csv(build(_figure_set(session, choice, full=True)))
     period = choice.period
     filename = f"{name}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
     return Response(
