@@ -342,7 +342,7 @@ def run() -> str:
         "|---|---:|---:|---|",
     ]
     plans: list[str] = []
-    from hub.dashboard import figures
+    from hub.dashboard import queries
     from hub.dashboard.period import Filters, preset
 
     db = app.extensions["db"]
@@ -350,14 +350,13 @@ def run() -> str:
     everyone = Filters()
     one_org = Filters(organisation="School Testorg 07")
     measured: list[tuple[str, Callable[[Any], Any]]] = [
-        ("seven breakdowns (GROUPING SETS)", lambda s: figures.breakdowns(s, period, everyone, organisation_limit=15)),
-        ("overview: timeliness, feedback, repeats, statutory", lambda s: figures.overview(s, period, everyone)),
-        ("repeat list (newest 50)", lambda s: figures.repeat_list(s, period, everyone, limit=50)),
-        ("weekly figures (last week)", lambda s: figures.weekly_figures(s, today - timedelta(days=7), today)),
-        ("breakdowns, police only", lambda s: figures.breakdowns(s, period, Filters(agency="police"), 15)),
-        ("breakdowns, one organisation", lambda s: figures.breakdowns(s, period, one_org, 15)),
-        ("overview, police only", lambda s: figures.overview(s, period, Filters(agency="police"))),
-        ("requests per week (single figure)", lambda s: figures.requests_per_week(s, period, everyone)),
+        ("seven breakdowns (GROUPING SETS)", lambda s: queries.breakdowns(s, period, everyone, organisation_limit=15)),
+        ("overview: timeliness, feedback, repeats, statutory", lambda s: queries.overview(s, period, everyone)),
+        ("repeat list (newest 50)", lambda s: queries.repeat_list(s, period, everyone, limit=50)),
+        ("weekly figures (last week)", lambda s: queries.weekly_figures(s, today - timedelta(days=7), today)),
+        ("breakdowns, police only", lambda s: queries.breakdowns(s, period, Filters(agency="police"), 15)),
+        ("breakdowns, one organisation", lambda s: queries.breakdowns(s, period, one_org, 15)),
+        ("overview, police only", lambda s: queries.overview(s, period, Filters(agency="police"))),
     ]
     for label, figure in measured:
         with db.reading() as session:

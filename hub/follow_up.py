@@ -32,7 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hub import claim
-from hub.dashboard.figures import weekly_figures as dashboard_weekly_figures
+from hub.dashboard.queries import weekly_figures as dashboard_weekly_figures
 from hub.new_request import HubDestination, hub_payload
 from hub.outbox_sweep import RetryPolicy
 from intake.store import audit
@@ -487,7 +487,7 @@ def delete_abandoned_drafts(db: Database, plan: FollowUpPlan, now: datetime, lim
 
 def weekly_figures(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
     """Headline figures for requests received in [start, end) (London midnights), from the managers' dashboard
-    (hub.dashboard.figures.weekly_figures), so the summary in Slack or Teams and the printable weekly report agree:
+    (hub.dashboard.queries.weekly_figures), so the summary in Slack or Teams and the printable weekly report agree:
     counts by level and route, decided within the deadline, overdue at `end`, repeats, statutory assessments and
     feedback sent. Counts only: no request is named."""
     first_day = start.astimezone(LONDON).date()

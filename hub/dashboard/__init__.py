@@ -1,5 +1,7 @@
 """The managers' dashboard: request volumes, timeliness and outcomes for a period, as SVG charts, tables and CSV.
 
-figures.py asks the database (aggregating in SQL), chart.py draws, tables.py shapes figures into the named tables
-that both the page and the CSV export show, pages.py is the blueprint.
+period.py is what a manager chooses; queries.py counts (aggregating in SQL) what figures.py describes;
+kept_months.py keeps ended months' figures for long periods; tables.py shapes figures into the named tables that
+the page, the CSV export (export.py) and the weekly report show; charts.py draws each table's chart; pages.py is
+the blueprint.
 """

@@ -1,7 +1,7 @@
 """Each ended London month's dashboard figures, kept, so a year reads a dozen small rows instead of a year of requests.
 
 Place in the flow: the clock keeps every ended month (`keep_months`, hourly); the dashboard (hub.dashboard.tables)
-reads a long period as the kept months inside it plus the rest counted live by hub.dashboard.figures. Only the
+reads a long period as the kept months inside it plus the rest counted live by hub.dashboard.queries. Only the
 whole-service view is kept: a period narrowed to one agency or organisation is a fraction of the rows, counted live.
 
 Nothing here takes a lock or needs a trigger. A month is kept from ordinary reads, stamped with when it was kept, and
@@ -27,14 +27,14 @@ from sqlalchemy import Date, LargeBinary, String, delete, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import JSON
 
-from hub.dashboard import dialect, figures
+from hub.dashboard import dialect, figures, queries
 from hub.dashboard.figures import Count, Distribution, Overview, Repeats, Statutory, Tallies, Timeliness
 from hub.dashboard.period import Filters, Period
 from intake.store.database import Base, Database, UtcDateTime
 from intake.working_day import LONDON
 
 log = logging.getLogger("earlyhelp.dashboard")
-R = figures.R
+R = queries.R
 
 # Longer than any transaction that stamps a decision or feedback takes to commit (they are short units of work).
 MARGIN = timedelta(minutes=10)
@@ -116,8 +116,8 @@ def _month_end(month: date) -> datetime:
 def _keep(session: Session, month: date, now: datetime) -> None:
     period = month_period(month)
     # Stamped with the job's start, before anything below is read: whatever commits later is caught by _usable.
-    tallies = figures.tallies(session, period)
-    overview = figures.overview(session, period, medians=False)
+    tallies = queries.tallies(session, period)
+    overview = queries.overview(session, period, medians=False)
     session.execute(delete(K).where(K.month == month))
     session.add(
         K(
@@ -125,8 +125,8 @@ def _keep(session: Session, month: date, now: datetime) -> None:
             format=FORMAT,
             kept_at=now,
             figures={"tallies": _tallies_json(tallies), "overview": _overview_json(overview)},
-            decision_hours=figures.hours_values(session, R.decided_at, period).tobytes(),
-            feedback_hours=figures.hours_values(session, R.feedback_sent_at, period).tobytes(),
+            decision_hours=queries.hours_values(session, R.decided_at, period).tobytes(),
+            feedback_hours=queries.hours_values(session, R.feedback_sent_at, period).tobytes(),
         )
     )
 
@@ -208,30 +208,30 @@ def _parts(session: Session, period: Period, filters: Filters) -> _Parts | None:
 def breakdowns(
     session: Session, period: Period, filters: Filters, organisation_limit: int | None = None
 ) -> figures.Breakdowns:
-    """figures.breakdowns, from kept months where it can."""
+    """queries.breakdowns, from kept months where it can."""
     parts = _parts(session, period, filters)
     if parts is None:
-        return figures.breakdowns(session, period, filters, organisation_limit)
+        return queries.breakdowns(session, period, filters, organisation_limit)
     total = Tallies({}, {}, {}, {}, {}, {})
     for kept in parts.kept:
         total.add(_tallies_from(kept.figures["tallies"]))
     for live in parts.live:
-        total.add(figures.tallies(session, live, filters))
+        total.add(queries.tallies(session, live, filters))
     return total.breakdowns(period, organisation_limit)
 
 
 def overview(session: Session, period: Period, filters: Filters) -> Overview:
-    """figures.overview, from kept months where it can."""
+    """queries.overview, from kept months where it can."""
     parts = _parts(session, period, filters)
     if parts is None:
-        return figures.overview(session, period, filters)
+        return queries.overview(session, period, filters)
     counts = [k.figures["overview"] for k in parts.kept]
     decision = [array("d", k.decision_hours) for k in parts.kept]
     feedback = [array("d", k.feedback_hours) for k in parts.kept]
     for live in parts.live:
-        counts.append(_overview_json(figures.overview(session, live, filters, medians=False)))
-        decision.append(figures.hours_values(session, R.decided_at, live, filters))
-        feedback.append(figures.hours_values(session, R.feedback_sent_at, live, filters))
+        counts.append(_overview_json(queries.overview(session, live, filters, medians=False)))
+        decision.append(queries.hours_values(session, R.decided_at, live, filters))
+        feedback.append(queries.hours_values(session, R.feedback_sent_at, live, filters))
     received = sum(c["received"] for c in counts)
     decided = _distribution([c["decision"] for c in counts], decision)
     statutory = [sum(n) for n in zip(*(c["statutory"] for c in counts), strict=True)]

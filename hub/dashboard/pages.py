@@ -13,11 +13,12 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
 from hub.auth import HUB_MANAGER, add_nav_link, require_role
-from hub.dashboard import figures
+from hub.dashboard import charts, queries
 from hub.dashboard.export import table_csv
 from hub.dashboard.kept_months import register_keep_months_job
 from hub.dashboard.period import PRESETS, Choice, Filters, Period, choose, last_week
 from hub.dashboard.tables import TABLES, FigureSet, Labels, cell_text
+from intake.triage import OUTCOMES
 from intake.working_day import LONDON
 
 blueprint = Blueprint(
@@ -52,7 +53,7 @@ def init_dashboard(app: Flask, child_population: int) -> None:
     agencies = {c.value: c.label for c in flow.question("referrer_agency").choices}
     routes = {code: info.label for code, info in rules.routes.items()}
     levels = {n: info.name for n, info in rules.levels.items()}
-    outcomes = dict(figures.OUTCOME_LABELS)
+    outcomes = dict(OUTCOMES)
     app.extensions["dashboard"] = DashboardConfig(child_population, Labels(agencies, routes, outcomes, levels))
     app.register_blueprint(blueprint)
     add_nav_link(app, "dashboard.page", "Dashboard", HUB_MANAGER)
@@ -92,6 +93,7 @@ def page() -> str:
         presets=PRESETS,
         agencies=_config().labels.agencies,
         cell_text=cell_text,
+        chart=charts.draw,
         weekly_url=url_for("dashboard.weekly", week=last_week(_today()).start.isoformat(), **choice.filters.as_query()),
     )
 
@@ -133,7 +135,7 @@ def weekly() -> str:
     chosen = choose(request.args, today)
     choice = Choice(period, chosen.filters, None, (error,) if error else ())
     with current_app.extensions["db"].reading() as session:
-        headline = figures.weekly_figures(session, period.start, period.end, choice.filters)
+        headline = queries.weekly_figures(session, period.start, period.end, choice.filters)
         figure_set = _figure_set(session, choice, full=False)
         tables = {name: TABLES[name](figure_set) for name in WEEKLY_TABLES}
     return render_template(
@@ -142,6 +144,7 @@ def weekly() -> str:
         headline=headline,
         tables=tables,
         cell_text=cell_text,
+        chart=charts.draw,
         query=_query(choice),
         previous_week=(period.start - timedelta(days=7)).isoformat(),
         next_week=(period.start + timedelta(days=7)).isoformat() if period.end < today else None,

@@ -1,5 +1,5 @@
-"""The dashboard's named tables, each with the chart drawn from it: one source for the page, the CSV export and the
-printable report, so what a manager downloads is exactly what they looked at.
+"""The dashboard's named tables: one source for the page, the CSV export and the printable report, so what a manager
+downloads is exactly what they looked at, and what each table's chart draws (hub.dashboard.charts).
 
 A `FigureSet` asks the database lazily and once per request: the page costs three queries (the seven breakdowns,
 the single-row overview and the repeat list), a CSV export only what its table needs.
@@ -14,10 +14,9 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from hub.dashboard import chart, figures, kept_months
+from hub.dashboard import figures, kept_months, queries
 from hub.dashboard.period import Filters, Period
 from intake.working_day import LONDON
 
@@ -48,8 +47,9 @@ class Table:
     title: str
     columns: tuple[Column, ...]
     rows: list[tuple[Any, ...]]
-    chart: Markup | None = None
     note: str = ""
+    # What the table's chart draws (hub.dashboard.charts): a label and a value for each bar or point; None for none.
+    series: tuple[list[str], list[float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class FigureSet:
     @cached_property
     def repeat_list(self) -> list[figures.RepeatRow]:
         limit = None if self.full else PAGE_REPEATS
-        return figures.repeat_list(self.session, self.period, self.filters, limit=limit)
+        return queries.repeat_list(self.session, self.period, self.filters, limit=limit)
 
     @property
     def statutory(self) -> figures.Statutory:
@@ -197,68 +197,40 @@ def summary(f: FigureSet) -> Table:
 
 
 def per_week(f: FigureSet) -> Table:
-    labels = [f"{c.key:%-d %b %Y}" for c in f.per_week]
-    values = [c.requests for c in f.per_week]
-    svg = chart.line_chart(
-        "chart-per-week", "Requests per week", labels, values, x_label="Week beginning (Monday)", y_label="Requests"
-    )
+    series = ([f"{c.key:%-d %b %Y}" for c in f.per_week], [c.requests for c in f.per_week])
     rows = [(c.key, c.requests) for c in f.per_week]
     note = (
         "The first and last weeks may be part weeks." if f.period.start.weekday() or f.period.end.weekday() != 6 else ""
     )
-    return Table(
-        "per-week", "Requests per week", (Column("Week beginning", DATE), Column("Requests", COUNT)), rows, svg, note
-    )
+    columns = (Column("Week beginning", DATE), Column("Requests", COUNT))
+    return Table("per-week", "Requests per week", columns, rows, note, series)
 
 
 def per_month(f: FigureSet) -> Table:
-    labels = [f"{c.key:%b %Y}" for c in f.per_month]
-    values = [c.requests for c in f.per_month]
-    svg = chart.column_chart(
-        "chart-per-month", "Requests per month", labels, values, x_label="Month", y_label="Requests"
-    )
+    series = ([f"{c.key:%b %Y}" for c in f.per_month], [c.requests for c in f.per_month])
     rows = [(c.key.strftime("%Y-%m"), c.requests) for c in f.per_month]
-    return Table("per-month", "Requests per month", (Column("Month"), Column("Requests", COUNT)), rows, svg)
+    return Table("per-month", "Requests per month", (Column("Month"), Column("Requests", COUNT)), rows, "", series)
 
 
 def by_agency(f: FigureSet) -> Table:
     names = [f.labels.agency(c.key) for c in f.agencies]
-    values = [c.requests for c in f.agencies]
-    svg = chart.bar_chart(
-        "chart-agency", "Requests by referring agency", names, values, x_label="Requests", y_label="Agency"
-    )
     rows = [(n, c.requests, _share(c.requests, f.received)) for n, c in zip(names, f.agencies, strict=True)]
     columns = (Column("Referring agency"), Column("Requests", COUNT), Column("Share", PERCENT))
-    return Table("by-agency", "Requests by referring agency", columns, rows, svg)
+    series = (names, [c.requests for c in f.agencies])
+    return Table("by-agency", "Requests by referring agency", columns, rows, "", series)
 
 
 def by_organisation(f: FigureSet) -> Table:
     names = [c.key or "Not given" for c in f.organisations]
-    values = [c.requests for c in f.organisations]
-    svg = chart.bar_chart(
-        "chart-organisation",
-        "Requests by referring organisation",
-        names,
-        values,
-        x_label="Requests",
-        y_label="Organisation",
-    )
     rows = [(n, c.requests) for n, c in zip(names, f.organisations, strict=True)]
     note = "" if f.full else f"The {PAGE_ORGANISATIONS} organisations with most requests; the CSV has them all."
     columns = (Column("Referring organisation"), Column("Requests", COUNT))
-    return Table("by-organisation", "Requests by referring organisation", columns, rows, svg, note)
+    series = (names, [c.requests for c in f.organisations])
+    return Table("by-organisation", "Requests by referring organisation", columns, rows, note, series)
 
 
 def by_level(f: FigureSet) -> Table:
     names = [f.labels.level(r.level) for r in f.levels]
-    svg = chart.column_chart(
-        "chart-level",
-        "Requests by recommended level of need",
-        names,
-        [r.requests for r in f.levels],
-        x_label="Level recommended by the rules",
-        y_label="Requests",
-    )
     rows = [(n, r.requests, r.decided, r.overridden, r.override_rate) for n, r in zip(names, f.levels, strict=True)]
     columns = (
         Column("Recommended level"),
@@ -267,22 +239,12 @@ def by_level(f: FigureSet) -> Table:
         Column("Hub chose another level", COUNT),
         Column("Override rate", PERCENT),
     )
-    return Table("by-level", "Requests by recommended level, and how often the hub chose another", columns, rows, svg)
+    title = "Requests by recommended level, and how often the hub chose another"
+    return Table("by-level", title, columns, rows, "", (names, [r.requests for r in f.levels]))
 
 
 def override_rate(f: FigureSet) -> Table:
     names = [f.labels.level(r.level) for r in f.levels]
-    rates = [r.override_rate or 0.0 for r in f.levels]
-    svg = chart.column_chart(
-        "chart-override",
-        "Override rate by recommended level",
-        names,
-        rates,
-        x_label="Level recommended by the rules",
-        y_label="Share of decided requests",
-        fmt=chart.percent_format,
-        integer=False,
-    )
     rows = [(n, r.decided, r.overridden, r.override_rate) for n, r in zip(names, f.levels, strict=True)]
     columns = (
         Column("Recommended level"),
@@ -290,84 +252,56 @@ def override_rate(f: FigureSet) -> Table:
         Column("Hub chose another level", COUNT),
         Column("Override rate", PERCENT),
     )
-    return Table("override-rate", "Override rate by recommended level", columns, rows, svg)
+    series = (names, [r.override_rate or 0.0 for r in f.levels])
+    return Table("override-rate", "Override rate by recommended level", columns, rows, "", series)
 
 
 def by_route(f: FigureSet) -> Table:
     names = [f.labels.route(c.key) for c in f.routes]
-    svg = chart.bar_chart(
-        "chart-route",
-        "Requests by recommended route",
-        names,
-        [c.requests for c in f.routes],
-        x_label="Requests",
-        y_label="Route",
-    )
     rows = [(n, c.key, c.requests) for n, c in zip(names, f.routes, strict=True)]
     columns = (Column("Recommended route"), Column("Route code"), Column("Requests", COUNT))
-    return Table("by-route", "Requests by recommended route", columns, rows, svg)
+    series = (names, [c.requests for c in f.routes])
+    return Table("by-route", "Requests by recommended route", columns, rows, "", series)
 
 
 def by_outcome(f: FigureSet) -> Table:
     names = [f.labels.outcome(c.key) for c in f.outcomes]
-    svg = chart.bar_chart(
-        "chart-outcome",
-        "Requests by hub outcome",
-        names,
-        [c.requests for c in f.outcomes],
-        x_label="Requests",
-        y_label="Outcome",
-    )
     rows = [(n, c.requests, _share(c.requests, f.received)) for n, c in zip(names, f.outcomes, strict=True)]
     columns = (Column("Hub outcome"), Column("Requests", COUNT), Column("Share", PERCENT))
-    return Table("by-outcome", "Requests by hub outcome", columns, rows, svg)
+    series = (names, [c.requests for c in f.outcomes])
+    return Table("by-outcome", "Requests by hub outcome", columns, rows, "", series)
 
 
-def _distribution_table(name: str, title: str, what: str, d: figures.Distribution, chart_id: str) -> Table:
-    labels = [c.key for c in d.buckets]
-    values = [c.requests for c in d.buckets]
-    svg = chart.histogram(
-        chart_id, title, labels, values, x_label=f"Clock hours from receipt to {what}", y_label="Requests"
-    )
+def _distribution_table(name: str, title: str, what: str, d: figures.Distribution, note: str = "") -> Table:
     rows = [(c.key, c.requests, _share(c.requests, d.counted)) for c in d.buckets]
-    note = f"{d.counted:,} with a {what}; {d.waiting:,} still waiting. Clock hours, including nights and weekends."
+    note += f"{d.counted:,} with a {what}; {d.waiting:,} still waiting. Clock hours, including nights and weekends."
     if d.median_hours is not None:
         note += f" Median {d.median_hours:.1f} hours."
-    return Table(
-        name, title, (Column("Time taken"), Column("Requests", COUNT), Column("Share", PERCENT)), rows, svg, note
-    )
+    columns = (Column("Time taken"), Column("Requests", COUNT), Column("Share", PERCENT))
+    series = ([c.key for c in d.buckets], [c.requests for c in d.buckets])
+    return Table(name, title, columns, rows, note, series)
 
 
 def time_to_decision(f: FigureSet) -> Table:
     t = f.timeliness
-    table = _distribution_table("time-to-decision", "Time to decision", "decision", t.distribution, "chart-decision")
     share = f"{t.on_time_share:.0%}" if t.on_time_share is not None else "none yet"
     note = f"Decided within one working day: {t.on_time:,} of {t.decided:,} decided ({share}); {t.late:,} late. "
-    return Table(table.name, table.title, table.columns, table.rows, table.chart, note + table.note)
+    return _distribution_table("time-to-decision", "Time to decision", "decision", t.distribution, note)
 
 
 def time_to_feedback(f: FigureSet) -> Table:
-    return _distribution_table(
-        "time-to-feedback", "Time to feedback to the referrer", "feedback", f.feedback, "chart-feedback"
-    )
+    return _distribution_table("time-to-feedback", "Time to feedback to the referrer", "feedback", f.feedback)
 
 
 def statutory(f: FigureSet) -> Table:
     s = f.statutory
     names = [f.labels.outcome(c.key) for c in s.by_outcome]
-    svg = chart.bar_chart(
-        "chart-statutory",
-        "Requests that led to a statutory assessment",
-        names,
-        [c.requests for c in s.by_outcome],
-        x_label="Requests",
-        y_label="Outcome",
-    )
     rows = [(n, c.requests, _share(c.requests, s.decided)) for n, c in zip(names, s.by_outcome, strict=True)]
     rows.append(("Total", s.total, s.share_of_decided))
     columns = (Column("Outcome"), Column("Requests", COUNT), Column("Share of decided", PERCENT))
     note = f"{s.decided:,} of {s.received:,} requests decided so far."
-    return Table("statutory", "Requests that led to a statutory assessment", columns, rows, svg, note)
+    series = (names, [c.requests for c in s.by_outcome])
+    return Table("statutory", "Requests that led to a statutory assessment", columns, rows, note, series)
 
 
 REPEAT_COLUMNS = (
@@ -396,10 +330,10 @@ def repeats(f: FigureSet) -> Table:
         )
         for r in f.repeat_list
     ]
-    columns = REPEAT_COLUMNS
+    title = "Repeat requests within 12 months"
     if f.full:
         # An export carries the rows only: the note and chart would cost a pass over the period for nothing.
-        return Table("repeats", "Repeat requests within 12 months", columns, rows)
+        return Table("repeats", title, REPEAT_COLUMNS, rows)
     rep = f.repeats
     share = f"{rep.share:.1%}" if rep.share is not None else "none"
     note = (
@@ -408,15 +342,8 @@ def repeats(f: FigureSet) -> Table:
     )
     if rep.repeats > PAGE_REPEATS:
         note += f" The newest {PAGE_REPEATS} are listed; the CSV has them all."
-    svg = chart.bar_chart(
-        "chart-repeats",
-        "Repeat requests within 12 months",
-        ["Repeat requests", "First request in 12 months"],
-        [rep.repeats, rep.requests - rep.repeats],
-        x_label="Requests",
-        y_label="Request",
-    )
-    return Table("repeats", "Repeat requests within 12 months", columns, rows, svg, note)
+    series = (["Repeat requests", "First request in 12 months"], [rep.repeats, rep.requests - rep.repeats])
+    return Table("repeats", title, REPEAT_COLUMNS, rows, note, series)
 
 
 TABLES: dict[str, Callable[[FigureSet], Table]] = {

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from hub.dashboard import figures, kept_months
+from hub.dashboard import figures, kept_months, queries
 from hub.dashboard.period import EVERYONE, Filters, Period
 from intake.store.database import Database
 from intake.store.referrer import Referrer
@@ -67,9 +67,9 @@ def _seed(session: Session, seed: int = 7, count: int = 240) -> None:
 
 
 def _assert_same(session: Session, period: Period, filters: Filters = EVERYONE) -> None:
-    assert kept_months.breakdowns(session, period, filters, 2) == figures.breakdowns(session, period, filters, 2)
-    assert kept_months.breakdowns(session, period, filters) == figures.breakdowns(session, period, filters), period
-    kept, live = kept_months.overview(session, period, filters), figures.overview(session, period, filters)
+    assert kept_months.breakdowns(session, period, filters, 2) == queries.breakdowns(session, period, filters, 2)
+    assert kept_months.breakdowns(session, period, filters) == queries.breakdowns(session, period, filters), period
+    kept, live = kept_months.overview(session, period, filters), queries.overview(session, period, filters)
     assert kept == live, period
     # The medians to the last bit, not approximately.
     assert kept.timeliness.distribution.median_hours == live.timeliness.distribution.median_hours
@@ -203,7 +203,7 @@ def test_keeping_months_blocks_no_writer(db: Database, monkeypatch: pytest.Monke
     if not db.is_postgresql:
         pytest.skip("SQLite has one writer at a time by design; the question is PostgreSQL's locks")
     reading, written = threading.Event(), threading.Event()
-    tallies = figures.tallies
+    tallies = queries.tallies
 
     def slow_tallies(session: Session, period: Period, *args: object) -> figures.Tallies:
         found = tallies(session, period, *args)
@@ -211,7 +211,7 @@ def test_keeping_months_blocks_no_writer(db: Database, monkeypatch: pytest.Monke
         written.wait(timeout=10)  # hold the keeping transaction open while another connection writes
         return found
 
-    monkeypatch.setattr(figures, "tallies", slow_tallies)
+    monkeypatch.setattr(queries, "tallies", slow_tallies)
     keeper = threading.Thread(target=lambda: kept_months.keep_months(db, NOW))
     try:
         keeper.start()

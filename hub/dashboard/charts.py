@@ -1,5 +1,6 @@
-"""Server-side SVG charts: bar, column, line and histogram, each with a visible title, axis labels, <title>/<desc>
-and role="img", so they need no script or web font and read out sensibly. The page puts a data table beside each.
+"""The dashboard's charts, drawn on the server as SVG: bar, column, line and histogram, each with a visible title, axis
+labels, <title>/<desc> and role="img", so they need no script or web font and read out sensibly; and which chart
+each table gets (`draw`), drawn from the numbers of the table the page puts beside it.
 
 Plain string building over escaped text: the shapes are simple and a chart library would bring a browser runtime.
 Colours meet WCAG contrast on white: GOV.UK blue bars (5.2:1) and near-black text.
@@ -9,9 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from markupsafe import Markup
+
+from hub.dashboard.tables import Table
 
 BAR = "#1d70b8"
 TEXT = "#0b0c0c"
@@ -245,3 +250,48 @@ def histogram(
 ) -> Markup:
     """Counts per bucket of a continuous measure (hours to decision), bars touching."""
     return _vertical("Histogram", chart_id, title, labels, values, x_label, y_label, desc, fmt, True)
+
+
+# Each dashboard table's chart ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Style:
+    draw: Callable[..., Markup]
+    chart_id: str
+    x_label: str
+    y_label: str
+    title: str | None = None  # the table's own title unless it reads too long above a chart
+    fmt: Format = count_format
+    integer: bool = True
+
+
+_LEVEL_AXIS = "Level recommended by the rules"
+STYLES: dict[str, Style] = {
+    "per-week": Style(line_chart, "chart-per-week", "Week beginning (Monday)", "Requests"),
+    "per-month": Style(column_chart, "chart-per-month", "Month", "Requests"),
+    "by-agency": Style(bar_chart, "chart-agency", "Requests", "Agency"),
+    "by-organisation": Style(bar_chart, "chart-organisation", "Requests", "Organisation"),
+    "by-level": Style(column_chart, "chart-level", _LEVEL_AXIS, "Requests", "Requests by recommended level of need"),
+    "override-rate": Style(
+        column_chart, "chart-override", _LEVEL_AXIS, "Share of decided requests", fmt=percent_format, integer=False
+    ),
+    "by-route": Style(bar_chart, "chart-route", "Requests", "Route"),
+    "by-outcome": Style(bar_chart, "chart-outcome", "Requests", "Outcome"),
+    "time-to-decision": Style(histogram, "chart-decision", "Clock hours from receipt to decision", "Requests"),
+    "time-to-feedback": Style(histogram, "chart-feedback", "Clock hours from receipt to feedback", "Requests"),
+    "statutory": Style(bar_chart, "chart-statutory", "Requests", "Outcome"),
+    "repeats": Style(bar_chart, "chart-repeats", "Requests", "Request"),
+}
+
+
+def draw(table: Table) -> Markup | None:
+    """The chart beside a dashboard table, drawn from the table's own series; None for a table without one."""
+    style = STYLES.get(table.name)
+    if style is None or table.series is None:
+        return None
+    labels, values = table.series
+    options: dict[str, Any] = {"x_label": style.x_label, "y_label": style.y_label, "fmt": style.fmt}
+    if style.draw is not histogram:
+        options["integer"] = style.integer
+    return style.draw(style.chart_id, style.title or table.title, labels, values, **options)
