@@ -14,6 +14,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import targets
+
 BENCHMARKS = [
     "bench.routing_bench",
     "bench.chat_bench",
@@ -45,8 +47,16 @@ def machine() -> str:
     return f"{cpu}{mem}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
+def load_average() -> str:
+    try:
+        return " / ".join(open("/proc/loadavg").read().split()[:3]) + " (1 / 5 / 15 minutes)"
+    except OSError:
+        return "unknown"
+
+
 def main(argv: list[str]) -> int:
     wanted = [a for a in argv if not a.startswith("-")]
+    load_at_start = load_average()
     sections = []
     for name in BENCHMARKS:
         short = name.rsplit(".", 1)[1]
@@ -66,15 +76,18 @@ def main(argv: list[str]) -> int:
         sections.append(section)
     header = (
         "# Performance\n\n"
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n\n"
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}. The machine is shared: load average "
+        f"{load_at_start} at the start, {load_average()} at the end.\n\n"
         f"Command: `make bench` (that is, `python -m bench{' ' + ' '.join(wanted) if wanted else ''}`). "
-        "Server and load generator share the machine, so the ratios against bare Flask matter more than the "
-        "absolute rates. What the numbers mean and what was done about them: "
+        "Server and load generator share the machine, so requests a second move with whatever else runs; the "
+        "server's CPU a request moves much less. What the numbers mean and what was done about them: "
         "[performance-notes.md](performance-notes.md).\n\n"
     )
+    report = header + targets.summary() + "\n" + "\n".join(sections)
+    print(targets.summary(), flush=True)
     if os.environ.get("BENCH_NO_WRITE") != "1":
         OUT.parent.mkdir(exist_ok=True)
-        OUT.write_text(header + "\n".join(sections))
+        OUT.write_text(report)
         print(f"wrote {OUT}")
     return 0
 

@@ -84,11 +84,11 @@ def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         chat, bare = _measure(f"sqlite:///{Path(tmp) / 'bench.db'}")
     lines += [chat.row("chat message (SQLite)"), bare.row("bare Flask")]
-    verdicts.append("SQLite: " + verdict(chat, bare))
-    if pg_reachable(PG_URL.replace("/bench_chat", "/postgres")) == 0 and fresh_postgres_database(PG_URL):
+    verdicts.append("SQLite: " + verdict("Browser chat (SQLite)", chat, bare))
+    if pg_reachable(PG_URL.rsplit("/", 1)[0] + "/postgres") == 0 and fresh_postgres_database(PG_URL):
         chat_pg, bare_pg = _measure(PG_URL)
         lines += [chat_pg.row("chat message (PostgreSQL)"), bare_pg.row("bare Flask (again)")]
-        verdicts.append("PostgreSQL: " + verdict(chat_pg, bare_pg))
+        verdicts.append("PostgreSQL: " + verdict("Browser chat (PostgreSQL)", chat_pg, bare_pg))
     else:
         verdicts.append("PostgreSQL not reachable: measured on SQLite only.")
     return "\n".join([*lines, "", *verdicts, ""])

@@ -168,11 +168,11 @@ def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         slack, bare = _measure(f"sqlite:///{Path(tmp) / 'bench.db'}")
     lines += [slack.row("Slack modal step (SQLite)"), bare.row("bare Flask")]
-    verdicts.append("SQLite: " + verdict(slack, bare))
-    if pg_reachable(PG_URL.replace("/bench_slack", "/postgres")) == 0 and fresh_postgres_database(PG_URL):
+    verdicts.append("SQLite: " + verdict("Slack modal step (SQLite)", slack, bare))
+    if pg_reachable(PG_URL.rsplit("/", 1)[0] + "/postgres") == 0 and fresh_postgres_database(PG_URL):
         slack_pg, bare_pg = _measure(PG_URL)
         lines += [slack_pg.row("Slack modal step (PostgreSQL)"), bare_pg.row("bare Flask (again)")]
-        verdicts.append("PostgreSQL: " + verdict(slack_pg, bare_pg))
+        verdicts.append("PostgreSQL: " + verdict("Slack modal step (PostgreSQL)", slack_pg, bare_pg))
     else:
         verdicts.append("PostgreSQL not reachable: measured on SQLite only.")
     return "\n".join([*lines, "", *verdicts, ""])

@@ -106,11 +106,11 @@ def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         teams, bare = _measure(f"sqlite:///{Path(tmp) / 'bench.db'}")
     lines += [teams.row("Teams card step (SQLite)"), bare.row("bare Flask")]
-    verdicts.append("SQLite: " + verdict(teams, bare))
-    if pg_reachable(PG_URL.replace("/bench_teams", "/postgres")) == 0 and fresh_postgres_database(PG_URL):
+    verdicts.append("SQLite: " + verdict("Teams card step (SQLite)", teams, bare))
+    if pg_reachable(PG_URL.rsplit("/", 1)[0] + "/postgres") == 0 and fresh_postgres_database(PG_URL):
         teams_pg, bare_pg = _measure(PG_URL)
         lines += [teams_pg.row("Teams card step (PostgreSQL)"), bare_pg.row("bare Flask (again)")]
-        verdicts.append("PostgreSQL: " + verdict(teams_pg, bare_pg))
+        verdicts.append("PostgreSQL: " + verdict("Teams card step (PostgreSQL)", teams_pg, bare_pg))
     else:
         verdicts.append("PostgreSQL not reachable: measured on SQLite only.")
     return "\n".join([*lines, "", *verdicts, ""])
