@@ -57,6 +57,9 @@ class BotFramework:
     posted: list[Posted] = field(default_factory=list)
     token_requests: list[dict[str, list[str]]] = field(default_factory=list)
     key_fetches: int = 0
+    # A key server outage: /openid and /keys answer 503 (after `keys_delay` seconds, as a struggling server does).
+    keys_down: bool = False
+    keys_delay: float = 0.0
     # How many connector posts to refuse next, and with what status.
     fail_next: int = 0
     fail_status: int = 503
@@ -114,6 +117,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         fake = self.server.fake
+        if self.path == "/keys":
+            with fake.lock:
+                fake.key_fetches += 1
+        if self.path in ("/openid", "/keys"):
+            time.sleep(fake.keys_delay)
+            if fake.keys_down:
+                self._json(503, {"error": "key server down"})
+                return
         if self.path == "/openid":
             self._json(
                 200,
@@ -124,8 +135,6 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
         elif self.path == "/keys":
-            with fake.lock:
-                fake.key_fetches += 1
             self._json(200, fake.jwks())
         else:
             self._json(404, {"error": "not found"})

@@ -1,9 +1,14 @@
 """Who may call /api/messages: every request must carry a Bot Framework JWT, checked here before anything else runs.
 
-The keys come from the OpenID metadata at TEAMS_OPENID_METADATA_URL (its `jwks_uri`), cached and fetched again
-when a token names a key we have not seen (Microsoft rolls keys). A token is accepted only when it is RS256-signed
-by one of those keys, issued by the Bot Framework, meant for this bot (audience = app id), not expired, and its
-`serviceurl` claim is the activity's serviceUrl, so a token for one Teams region cannot steer replies elsewhere.
+The signing keys are published at the `jwks_uri` of the OpenID metadata at TEAMS_OPENID_METADATA_URL; PyJWT's
+`PyJWKClient` fetches and caches them, and fetches again when a token names a key it has not seen (Microsoft rolls
+keys), at most once per cooldown. A token is accepted only when it is RS256-signed by one of those keys, issued by
+the Bot Framework, meant for this bot (audience = app id), not expired, its key endorsed for the activity's channel,
+and its `serviceurl` claim is the activity's serviceUrl, so a token for one Teams region cannot steer replies
+elsewhere.
+
+When Microsoft's key server is down or slow, Teams keeps working with the keys already fetched: a failed refresh
+keeps the old keys for another while rather than trying again on every request.
 
 The Agents SDK has a validator too, but it fixes the key URLs to Microsoft's and only logs a serviceurl mismatch;
 both would break the tests' local key server and the last check, so PyJWT (what the SDK uses inside) is used directly.
@@ -19,18 +24,21 @@ from typing import Any
 
 import jwt
 import requests
+from cachetools import TTLCache
 
 log = logging.getLogger(__name__)
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 # The Bot Framework allows five minutes of clock skew between its token service and bots.
 CLOCK_SKEW_SECONDS = 300
-METADATA_TTL_SECONDS = 24 * 3600
-# A token naming an unknown key triggers a refetch, but not more often than this (unknown kids are cheap to send).
+# Keys are read again daily, and when a token names an unknown key, but not more often than the cooldown (unknown
+# key ids are cheap to send).
+KEYS_LIFESPAN_SECONDS = 24 * 3600
 REFETCH_AFTER_SECONDS = 300
-HTTP_TIMEOUT_SECONDS = 10
+HTTP_TIMEOUT_SECONDS = 5
+METADATA_RETRY_SECONDS = 30
 # The channel reuses one token for many requests; a checked token is remembered this long (never past its expiry),
-# so the signature is not verified again on every card click. A small bound keeps memory flat under abuse.
+# so the signature is not verified again on every card click. The bound keeps memory flat under abuse.
 VERIFIED_TTL_SECONDS = 300
 VERIFIED_MAX = 2048
 
@@ -47,18 +55,51 @@ def same_service_url(a: str, b: str) -> bool:
     return a.strip().rstrip("/").casefold() == b.strip().rstrip("/").casefold()
 
 
+class BotFrameworkKeys(jwt.PyJWKClient):
+    """PyJWKClient for the Bot Framework's key set: keeps each key's channel endorsements, and keeps the keys it has
+    when the key server cannot be reached."""
+
+    def __init__(self, jwks_uri: str, lifespan: float) -> None:
+        super().__init__(
+            jwks_uri, lifespan=lifespan, timeout=HTTP_TIMEOUT_SECONDS, cooldown_duration=REFETCH_AFTER_SECONDS
+        )
+        self.endorsements: dict[str, list[str] | None] = {}
+
+    def fetch_data(self) -> Any:
+        try:
+            data = super().fetch_data()
+        except jwt.PyJWKClientConnectionError as err:
+            kept = self.jwk_set_cache.jwk_set_with_timestamp if self.jwk_set_cache else None
+            if kept is None:
+                raise
+            # Returned, the old set is cached again for another lifespan: the next try is that far off, not the
+            # next request. A token naming a new key still asks again, once per cooldown.
+            log.warning("Teams signing keys not refreshed, keeping ours: %s", type(err.__cause__).__name__)
+            return kept.get_jwk_set()
+        self.endorsements = {
+            str(key["kid"]): key.get("endorsements")
+            for key in data.get("keys", [])
+            if isinstance(key, dict) and "kid" in key
+        }
+        return data
+
+
 @dataclass
 class TokenValidator:
     app_id: str
     metadata_url: str
     issuer: str = BOT_FRAMEWORK_ISSUER
-    _keys: dict[str, tuple[jwt.PyJWK, list[str] | None]] = field(default_factory=dict)
-    _fetched_at: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _verified: dict[str, tuple[float, dict[str, Any], list[str] | None]] = field(default_factory=dict)
+    keys_lifespan: float = KEYS_LIFESPAN_SECONDS
+    _keys: BotFrameworkKeys | None = None
+    _keys_lock: threading.Lock = field(default_factory=threading.Lock)
+    _metadata_failed_at: float = float("-inf")
+    _verified_lock: threading.Lock = field(default_factory=threading.Lock)
+    _verified: TTLCache[str, tuple[float, dict[str, Any], list[str] | None]] = field(
+        default_factory=lambda: TTLCache(maxsize=VERIFIED_MAX, ttl=VERIFIED_TTL_SECONDS)
+    )
 
     def validate(self, authorization: str | None, activity: dict[str, Any]) -> dict[str, Any]:
-        """Return the token's claims, or raise Unauthorized."""
+        """Return the token's claims, or raise Unauthorized (or KeysUnavailable)."""
         if not authorization:
             raise Unauthorized("no Authorization header")
         scheme, _, token = authorization.partition(" ")
@@ -80,7 +121,8 @@ class TokenValidator:
     def _verify(self, token: str) -> tuple[dict[str, Any], list[str] | None]:
         """Signature, issuer, audience and expiry: the checks that depend on the token alone."""
         now = time.time()
-        remembered = self._verified.get(token)
+        with self._verified_lock:
+            remembered = self._verified.get(token)
         if remembered is not None and remembered[0] > now:
             return remembered[1], remembered[2]
         try:
@@ -89,7 +131,14 @@ class TokenValidator:
             raise Unauthorized(f"malformed token: {type(err).__name__}") from None
         if header.get("alg") != "RS256":
             raise Unauthorized("token not signed with RS256")
-        key, endorsements = self._key(str(header.get("kid", "")))
+        kid = str(header.get("kid", ""))
+        keys = self._key_set()
+        try:
+            key = keys.get_signing_key(kid)
+        except jwt.PyJWKClientConnectionError:
+            raise KeysUnavailable("no signing keys available") from None
+        except jwt.PyJWKClientError:
+            raise Unauthorized("token signed with an unknown key") from None
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -102,44 +151,25 @@ class TokenValidator:
             )
         except jwt.PyJWTError as err:
             raise Unauthorized(f"token rejected: {type(err).__name__}") from None
-        if len(self._verified) >= VERIFIED_MAX:
-            self._verified.clear()
-        self._verified[token] = (min(float(claims["exp"]), now + VERIFIED_TTL_SECONDS), claims, endorsements)
+        endorsements = keys.endorsements.get(kid)
+        with self._verified_lock:
+            self._verified[token] = (min(float(claims["exp"]), now + VERIFIED_TTL_SECONDS), claims, endorsements)
         return claims, endorsements
 
-    # -- keys ------------------------------------------------------------------------------------------------------
-
-    def _key(self, kid: str) -> tuple[jwt.PyJWK, list[str] | None]:
-        with self._lock:
-            age = time.monotonic() - self._fetched_at
-            stale = not self._keys or age > METADATA_TTL_SECONDS
-            unknown = kid not in self._keys and age > REFETCH_AFTER_SECONDS
-            if stale or unknown:
-                self._refresh()
-            if kid not in self._keys:
-                raise Unauthorized("token signed with an unknown key")
-            return self._keys[kid]
-
-    def _refresh(self) -> None:
-        try:
-            metadata = requests.get(self.metadata_url, timeout=HTTP_TIMEOUT_SECONDS)
-            metadata.raise_for_status()
-            jwks = requests.get(metadata.json()["jwks_uri"], timeout=HTTP_TIMEOUT_SECONDS)
-            jwks.raise_for_status()
-            keys = jwks.json()["keys"]
-        except (requests.RequestException, ValueError, KeyError, TypeError) as err:
-            # Keep the keys we had: a blip at the key server should not lock every user out.
-            log.warning("could not fetch Teams signing keys: %s", type(err).__name__)
-            if not self._keys:
-                raise KeysUnavailable("no signing keys available") from None
-            return
-        fresh: dict[str, tuple[jwt.PyJWK, list[str] | None]] = {}
-        for raw in keys:
-            if not isinstance(raw, dict) or "kid" not in raw:
-                continue
-            try:
-                fresh[str(raw["kid"])] = (jwt.PyJWK(raw, algorithm="RS256"), raw.get("endorsements"))
-            except jwt.PyJWTError:
-                continue
-        self._keys = fresh
-        self._fetched_at = time.monotonic()
+    def _key_set(self) -> BotFrameworkKeys:
+        """The key client, made the first time a token is checked: the metadata names where the keys are. While the
+        metadata cannot be read, requests are refused at once for a while rather than each waiting for it."""
+        with self._keys_lock:
+            if self._keys is None:
+                if time.monotonic() - self._metadata_failed_at < METADATA_RETRY_SECONDS:
+                    raise KeysUnavailable("no signing keys available")
+                try:
+                    metadata = requests.get(self.metadata_url, timeout=HTTP_TIMEOUT_SECONDS)
+                    metadata.raise_for_status()
+                    jwks_uri = str(metadata.json()["jwks_uri"])
+                except (requests.RequestException, ValueError, KeyError, TypeError) as err:
+                    log.warning("could not fetch the Teams OpenID metadata: %s", type(err).__name__)
+                    self._metadata_failed_at = time.monotonic()
+                    raise KeysUnavailable("no signing keys available") from None
+                self._keys = BotFrameworkKeys(jwks_uri, self.keys_lifespan)
+            return self._keys
