@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import phonenumbers
 from marshmallow import ValidationError, fields, validate
 
 from intake.conversation.turn import Choice
@@ -22,8 +23,7 @@ _SKIP = {"skip", "don't know", "dont know", "do not know", "unknown", "not known
 _NONE_OF_THESE = {"none", "none of these", "no", "n/a", "nothing", "skip", "none of them"}
 # Royal Mail format, including the GIR 0AA oddity; the space is optional when typed.
 _POSTCODE = re.compile(r"^(GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})$", re.I)
-# UK numbers: 0 then 9 or 10 digits, or +44 then 9 or 10 digits, with spaces, brackets or dashes between.
-_PHONE = re.compile(r"^(0\d{9,10}|\+44\d{9,10}|44\d{9,10})$")
+_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
 # C0 control characters other than tab and newline: PostgreSQL cannot store NUL, and none of them is meaningful.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DATE_FORMATS = (
@@ -172,12 +172,21 @@ class UkPostcode(fields.Field):
 
 
 class UkPhone(fields.Field):
+    """A UK number in any of the usual forms (01632 960123, +44 (0)1632 960123, 0044 1632 960123), with a length the
+    UK numbering plan allows (Google's libphonenumber, `phonenumbers`). Whether the number is in service is not
+    checked: libphonenumber calls Ofcom's drama ranges (01632 960xxx, 07700 900xxx) unallocated, and they are what
+    tests and demonstrations use. Kept as typed."""
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
         text = clean_text(value)
         if self.allow_none and is_skip(text):
             return None
-        digits = re.sub(r"[\s()\-.]", "", text)
-        if len(text) > 25 or not _PHONE.match(digits):
+        try:
+            number = phonenumbers.parse(text, "GB") if len(text) <= 25 else None
+        except phonenumbers.NumberParseException:
+            number = None
+        possible = number is not None and phonenumbers.is_possible_number_with_reason(number) == _POSSIBLE
+        if not possible or number is None or number.country_code != 44:
             raise ValidationError(
                 "That does not look like a UK phone number. Type it with the area code, like 01632 960123, "
                 "or a mobile like 07700 900123."
