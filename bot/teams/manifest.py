@@ -1,71 +1,20 @@
-"""The Teams app package an administrator uploads: manifest.json plus its two icons, zipped.
-
-The icons are drawn here at run time (a plain PNG writer: zlib and struct), so the package needs no image files
-or imaging library: a 192x192 colour icon and the 32x32 white-on-transparent outline Teams requires.
+"""The Teams app package an administrator uploads: manifest.json plus its two icons (icons/: the 192x192 colour icon
+and the 32x32 white-on-transparent outline Teams requires), zipped.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import struct
 import zipfile
-import zlib
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 MANIFEST_VERSION = "1.25"
 SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
-ACCENT = (0x1D, 0x70, 0xB8)  # a calm blue, readable with white on top
-WHITE = (255, 255, 255)
-
-Pixel = tuple[int, int, int, int]
-
-
-def png(width: int, height: int, pixel: Callable[[int, int], Pixel]) -> bytes:
-    """An 8-bit RGBA PNG whose pixel (x, y) is `pixel(x, y)`."""
-    rows = bytearray()
-    for y in range(height):
-        rows.append(0)  # filter type: none
-        for x in range(width):
-            rows.extend(pixel(x, y))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-        + chunk(b"IEND", b"")
-    )
-
-
-def _bubble(x: float, y: float) -> bool:
-    """A speech bubble in the unit square: a rounded box with a tail at the bottom left."""
-    dx = max(0.26 - x, 0.0, x - 0.74)
-    dy = max(0.28 - y, 0.0, y - 0.58)
-    box = dx * dx + dy * dy <= 0.08 * 0.08
-    tail = 0.28 <= x <= 0.44 and 0.66 <= y <= 0.82 and (x - 0.28) <= (0.82 - y)
-    return box or tail
-
-
-def color_icon(size: int = 192) -> bytes:
-    def pixel(x: int, y: int) -> Pixel:
-        inside = _bubble((x + 0.5) / size, (y + 0.5) / size)
-        return (*WHITE, 255) if inside else (*ACCENT, 255)
-
-    return png(size, size, pixel)
-
-
-def outline_icon(size: int = 32) -> bytes:
-    def pixel(x: int, y: int) -> Pixel:
-        return (*WHITE, 255) if _bubble((x + 0.5) / size, (y + 0.5) / size) else (*WHITE, 0)
-
-    return png(size, size, pixel)
-
+ACCENT = "#1D70B8"  # the colour icon's blue, readable with white on top
+ICONS = Path(__file__).parent / "icons"
 
 def manifest(app_id: str, public_url: str, name: str = "Request for support", version: str = "1.0.0") -> dict[str, Any]:
     host = urlparse(public_url).hostname or "localhost"
@@ -91,7 +40,7 @@ def manifest(app_id: str, public_url: str, name: str = "Request for support", ve
             ),
         },
         "icons": {"color": "color.png", "outline": "outline.png"},
-        "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
+        "accentColor": ACCENT,
         "bots": [
             {
                 "botId": app_id,
@@ -122,6 +71,6 @@ def package(app_id: str, public_url: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("manifest.json", json.dumps(manifest(app_id, public_url.rstrip("/")), indent=2))
-        z.writestr("color.png", color_icon())
-        z.writestr("outline.png", outline_icon())
+        z.write(ICONS / "color.png", "color.png")
+        z.write(ICONS / "outline.png", "outline.png")
     return out.getvalue()
