@@ -10,10 +10,12 @@ before anything is sent. Text a person typed is only ever shown as `plain_text`,
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -207,19 +209,21 @@ def step_view(
     # Error replies are left out of the key as they are out of the view (errors go under the field, see
     # errors_for): a message quoting what the person typed must not be kept.
     key = (tuple(json.dumps(r.to_dict(), sort_keys=True) for r in replies if not r.error), first_question, opening)
-    known = _GENERIC_VIEWS.get(key)
+    with _GENERIC_VIEWS_LOCK:
+        known = _GENERIC_VIEWS.get(key)
     if known is None:
         view, question_id = _build_view(replies, first_question, opening)
         known = (json.dumps(view.to_dict()), question_id)
-        if len(_GENERIC_VIEWS) >= 512:
-            _GENERIC_VIEWS.clear()
-        _GENERIC_VIEWS[key] = known
+        with _GENERIC_VIEWS_LOCK:
+            _GENERIC_VIEWS[key] = known
     view_json, question_id = known
     # Kept as text and parsed afresh (several times cheaper than copy.deepcopy), so no caller shares a dict.
     return StepView({**json.loads(view_json), "private_metadata": draft_id}, question_id)
 
 
-_GENERIC_VIEWS: dict[tuple[Any, ...], tuple[str, str | None]] = {}
+# The views most used lately (cachetools is not thread-safe on its own: bolt's listeners run in several threads).
+_GENERIC_VIEWS: LRUCache[tuple[Any, ...], tuple[str, str | None]] = LRUCache(maxsize=512)
+_GENERIC_VIEWS_LOCK = threading.Lock()
 
 
 def _shows_answers(reply: Reply) -> bool:

@@ -16,6 +16,7 @@ SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION
 ACCENT = "#1D70B8"  # the colour icon's blue, readable with white on top
 ICONS = Path(__file__).parent / "icons"
 
+
 def manifest(app_id: str, public_url: str, name: str = "Request for support", version: str = "1.0.0") -> dict[str, Any]:
     host = urlparse(public_url).hostname or "localhost"
     return {
