@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, or_, select
+from sqlalchemy.orm import Session
 
 from hub.auth import HUB_WORKER, current_staff, now, require_role
 from intake.store.support_request import AWAITING_DECISION, DECIDED, IN_TRIAGE, SupportRequest
@@ -29,6 +30,7 @@ STATUS_FILTERS = {
     DECIDED: "Decided",
 }
 QUEUE_LIMIT = 500
+R = SupportRequest
 
 
 @dataclass(frozen=True)
@@ -58,37 +60,36 @@ class QueueFilters:
         return self != QueueFilters()
 
 
-def urgency(r: SupportRequest) -> int:
-    """0: phone-first or immediate danger; 1: other level 4; 2: the rest."""
-    if r.immediate_danger or (r.decision or {}).get("phone_first"):
-        return 0
-    return 1 if r.level == 4 else 2
+# 0: phone-first or immediate danger; 1: other level 4; 2: the rest. Worked out by the database, so the order is
+# the database's and a long queue's limit cuts off the least urgent, never a phone-first request.
+URGENCY = case(
+    (or_(R.immediate_danger.is_(True), R.decision["phone_first"].as_boolean().is_(True)), 0),
+    (R.level == 4, 1),
+    else_=2,
+).label("urgency")
 
 
-def queue_order(rows: list[SupportRequest]) -> list[SupportRequest]:
-    far = datetime.max.replace(tzinfo=now().tzinfo)
-    return sorted(rows, key=lambda r: (urgency(r), r.decision_due_at or far, -r.received_at.timestamp()))
+def is_urgent(session: Session, request_id: int) -> bool:
+    """Phone-first or immediate danger, by the queue's own rule."""
+    return session.scalar(select(URGENCY).where(R.id == request_id)) == 0
 
 
-def _query(f: QueueFilters, actor: str, at: datetime) -> Select[tuple[SupportRequest]]:
-    q = select(SupportRequest)
-    if f.status == OPEN:
-        q = q.where(SupportRequest.status.in_((AWAITING_DECISION, IN_TRIAGE)))
-    else:
-        q = q.where(SupportRequest.status == f.status)
+def _query(f: QueueFilters, actor: str, at: datetime) -> Select[tuple[SupportRequest, int]]:
+    q = select(R, URGENCY)
+    q = q.where(R.status.in_((AWAITING_DECISION, IN_TRIAGE)) if f.status == OPEN else R.status == f.status)
     if f.level is not None:
-        q = q.where(SupportRequest.level == f.level)
+        q = q.where(R.level == f.level)
     if f.route:
-        q = q.where(SupportRequest.route == f.route)
+        q = q.where(R.route == f.route)
     if f.agency:
-        q = q.where(SupportRequest.referring_agency == f.agency)
+        q = q.where(R.referring_agency == f.agency)
     if f.mine:
-        q = q.where(SupportRequest.assigned_to == actor)
+        q = q.where(R.assigned_to == actor)
     if f.overdue:
-        q = q.where(SupportRequest.decision_due_at < at, SupportRequest.status != DECIDED)
+        q = q.where(R.decision_due_at < at, R.status != DECIDED)
     if f.status == DECIDED:
-        return q.order_by(SupportRequest.decided_at.desc()).limit(QUEUE_LIMIT)
-    return q.order_by(SupportRequest.decision_due_at).limit(QUEUE_LIMIT)
+        return q.order_by(R.decided_at.desc()).limit(QUEUE_LIMIT)
+    return q.order_by(URGENCY, R.decision_due_at.asc().nulls_last(), R.received_at.desc()).limit(QUEUE_LIMIT)
 
 
 def span(delta: timedelta) -> str:
@@ -113,8 +114,7 @@ def queue() -> str:
     filters = QueueFilters.from_args(request.args)
     rules = current_app.extensions["rules"]
     with current_app.extensions["db"].reading() as s:
-        rows = list(s.scalars(_query(filters, staff.actor, at)))
-        items = [_row(r, at) for r in (rows if filters.status == DECIDED else queue_order(rows))]
+        items = [_row(r, urgency, at) for r, urgency in s.execute(_query(filters, staff.actor, at))]
     agency_labels = choice_labels("referrer_agency")
     routes = sorted(((key, info.label) for key, info in rules.routes.items()), key=lambda kv: kv[1])
     return render_template(
@@ -139,7 +139,7 @@ def choice_labels(question_id: str) -> dict[str, str]:
     return {c.value: c.label for c in question.choices}
 
 
-def _row(r: SupportRequest, at: datetime) -> dict[str, Any]:
+def _row(r: SupportRequest, urgency: int, at: datetime) -> dict[str, Any]:
     due = r.decision_due_at
     overdue = due is not None and due < at and r.status != DECIDED
     return {
@@ -148,7 +148,7 @@ def _row(r: SupportRequest, at: datetime) -> dict[str, Any]:
         "level": r.level,
         "route": r.route,
         "route_label": (r.decision or {}).get("route_label", r.route),
-        "urgent": urgency(r) == 0,
+        "urgent": urgency == 0,
         "agency": r.referring_agency,
         "organisation": r.referring_organisation,
         "received_at": r.received_at,

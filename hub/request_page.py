@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from hub import follow_up
 from hub.auth import HUB_MANAGER, HUB_WORKER, current_staff, now, require_role
-from hub.queue import choice_labels, span, urgency
+from hub.queue import choice_labels, is_urgent, span
 from hub.staff import staff_choices
 from intake import triage
 from intake.actor import display_actor
@@ -155,7 +155,7 @@ def render_request(request_id: int, *, errors: dict[str, str] | None = None, for
             "r": r,
             "answers": _answers(r),
             "reasons": (r.decision or {}).get("reasons", []),
-            "urgent": urgency(r) == 0,
+            "urgent": is_urgent(s, r.id),
             "agency_label": choice_labels("referrer_agency").get(r.referring_agency or "", r.referring_agency),
             "age": span(at - r.received_at),
             "due_in": span(r.decision_due_at - at) if r.decision_due_at else None,

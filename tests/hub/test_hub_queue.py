@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from flask import Flask
 from flask.testing import FlaskClient
 
+from hub.queue import QUEUE_LIMIT
 from intake.store.support_request import SupportRequest
 from tests.conftest import FakeClock, sign_in_as
+from tests.hub.dashboard_data import add_request, make_referrer
 from tests.hub.helpers import hours, store_request
 
 
@@ -79,3 +84,29 @@ def test_filter_form_is_labelled(app: Flask, client: FlaskClient) -> None:
     for field in ("status", "level", "route", "agency", "mine", "overdue"):
         assert f'<label for="{field}">' in html
         assert f'id="{field}"' in html
+
+
+def test_a_phone_first_request_leads_a_queue_longer_than_the_page(
+    app: Flask, client: FlaskClient, clock: FakeClock
+) -> None:
+    """More open requests than the queue shows (QUEUE_LIMIT), all due before the phone-first one: it still leads."""
+    with app.extensions["db"].transaction() as s:
+        ref = make_referrer(s)
+        for i in range(QUEUE_LIMIT + 50):
+            add_request(
+                s,
+                ref,
+                f"RFS-2026-{700000 + i}",
+                received_at=clock.now - hours(2),
+                decision_due_at=clock.now + hours(1) + timedelta(seconds=i),
+                level=2,
+                route="early_help_universal_plus",
+            )
+    urgent = store_request(app, level=4, route="hub_child_protection", phone_first=True, received=clock.now)
+    danger = store_request(app, level=3, route="early_help_intensive", immediate_danger=True, received=clock.now)
+    sign_in_as(app, client, "hub_worker")
+    html = client.get("/hub/requests").get_data(as_text=True)
+    first_two = sorted((_ref(app, urgent), _ref(app, danger)), key=html.index)
+    assert html.index(first_two[-1]) < html.index("RFS-2026-700000")  # both ahead of every routine request
+    assert len(set(re.findall(r"RFS-2026-7\d{5}", html))) == QUEUE_LIMIT - 2  # the limit cut off the least urgent
+    assert "RFS-2026-700549" not in html
