@@ -278,6 +278,7 @@ STYLES: dict[str, Style] = {
     ),
     "by-route": Style(bar_chart, "chart-route", "Requests", "Route"),
     "by-outcome": Style(bar_chart, "chart-outcome", "Requests", "Outcome"),
+    "by-verification": Style(bar_chart, "chart-verified", "Requests", "How verified"),
     "time-to-decision": Style(histogram, "chart-decision", "Clock hours from receipt to decision", "Requests"),
     "time-to-feedback": Style(histogram, "chart-feedback", "Clock hours from receipt to feedback", "Requests"),
     "statutory": Style(bar_chart, "chart-statutory", "Requests", "Outcome"),

@@ -92,14 +92,15 @@ class Breakdowns:
     levels: list[LevelRow]
     routes: list[Count]
     outcomes: list[Count]
+    verified: list[Count]  # by how the referrer was verified (SupportRequest.verified_by)
 
 
-BREAKDOWNS = ("day", "agency", "organisation", "level", "route", "outcome")
+BREAKDOWNS = ("day", "agency", "organisation", "level", "route", "outcome", "verified")
 
 
 @dataclass
 class Tallies:
-    """The period's requests counted six ways, by London day rather than week or month: what Breakdowns are made
+    """The period's requests counted seven ways, by London day rather than week or month: what Breakdowns are made
     from, and what adds up across periods (hub.dashboard.kept_months keeps one per month)."""
 
     days: dict[date, int]
@@ -108,6 +109,7 @@ class Tallies:
     levels: dict[int, tuple[int, int, int]]  # requests, decided, overridden
     routes: dict[Any, int]
     outcomes: dict[Any, int]
+    verified: dict[Any, int]
 
     def add(self, other: Tallies) -> None:
         for mine, theirs in (
@@ -116,6 +118,7 @@ class Tallies:
             (self.organisations, other.organisations),
             (self.routes, other.routes),
             (self.outcomes, other.outcomes),
+            (self.verified, other.verified),
         ):
             for key, n in theirs.items():
                 mine[key] = mine.get(key, 0) + n
@@ -138,6 +141,7 @@ class Tallies:
             _levels((level, *counts) for level, counts in self.levels.items()),
             _ranked(self.routes.items()),
             _outcomes(self.outcomes.items()),
+            _ranked(self.verified.items()),
         )
 
 

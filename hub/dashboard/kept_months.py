@@ -139,6 +139,7 @@ def _tallies_json(t: Tallies) -> dict[str, Any]:
         "levels": [[level, *counts] for level, counts in t.levels.items()],
         "routes": list(map(list, t.routes.items())),
         "outcomes": list(map(list, t.outcomes.items())),
+        "verified": list(map(list, t.verified.items())),
     }
 
 
@@ -150,6 +151,7 @@ def _tallies_from(j: dict[str, Any]) -> Tallies:
         {level: (n, d, o) for level, n, d, o in j["levels"]},
         {k: n for k, n in j["routes"]},
         {k: n for k, n in j["outcomes"]},
+        {k: n for k, n in j["verified"]},
     )
 
 
@@ -212,7 +214,7 @@ def breakdowns(
     parts = _parts(session, period, filters)
     if parts is None:
         return queries.breakdowns(session, period, filters, organisation_limit)
-    total = Tallies({}, {}, {}, {}, {}, {})
+    total = Tallies({}, {}, {}, {}, {}, {}, {})
     for kept in parts.kept:
         total.add(_tallies_from(kept.figures["tallies"]))
     for live in parts.live:

@@ -67,7 +67,7 @@ def breakdowns(
 
 
 def tallies(session: Session, period: Period, filters: Filters = EVERYONE) -> Tallies:
-    """The period's Tallies. SQLite has no GROUPING SETS, so there it asks six questions."""
+    """The period's Tallies. SQLite has no GROUPING SETS, so there it asks seven questions."""
     pg = dialect.prepare(session)
     if not pg:
         day = func.date(dialect.london(False, R.received_at)).label("day")
@@ -84,6 +84,7 @@ def tallies(session: Session, period: Period, filters: Filters = EVERYONE) -> Ta
             {level: (n, d, o) for level, n, d, o in levels},
             dict(_raw_counts(session, R.route, period, filters)),
             dict(outcomes.all()),
+            dict(_raw_counts(session, R.verified_by, period, filters)),
         )
     rows = (
         select(
@@ -94,6 +95,7 @@ def tallies(session: Session, period: Period, filters: Filters = EVERYONE) -> Ta
             R.route.label("route"),
             OUTCOME.label("outcome"),
             R.hub_level.label("hub_level"),
+            R.verified_by.label("verified"),
         )
         .where(*in_scope(period, filters))
         .offset(0)  # worked out once per row, not once per grouping set
@@ -117,6 +119,7 @@ def tallies(session: Session, period: Period, filters: Filters = EVERYONE) -> Ta
         {level: (n, d, o) for level, n, d, o in found["level"]},
         counts["route"],
         counts["outcome"],
+        counts["verified"],
     )
 
 

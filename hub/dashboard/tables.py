@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.dashboard import figures, kept_months, queries
 from hub.dashboard.period import Filters, Period
+from intake import verification
 from intake.working_day import LONDON
 
 # How many rows the page shows of the long tables; their CSV export has every row.
@@ -123,6 +124,10 @@ class FigureSet:
     @property
     def outcomes(self) -> list[figures.Count]:
         return self.breakdowns.outcomes
+
+    @property
+    def verified(self) -> list[figures.Count]:
+        return self.breakdowns.verified
 
     @cached_property
     def overview(self) -> figures.Overview:
@@ -272,6 +277,18 @@ def by_outcome(f: FigureSet) -> Table:
     return Table("by-outcome", "Requests by hub outcome", columns, rows, "", series)
 
 
+def by_verification(f: FigureSet) -> Table:
+    names = [verification.label(c.key) for c in f.verified]
+    rows = [(n, c.requests, _share(c.requests, f.received)) for n, c in zip(names, f.verified, strict=True)]
+    columns = (Column("How the referrer was verified"), Column("Requests", COUNT), Column("Share", PERCENT))
+    note = (
+        "Browser-chat referrers confirm their work email with a one-time code; Slack and Teams referrers are known "
+        "by their workspace or tenant. Each is checked against the council's partner list."
+    )
+    series = (names, [c.requests for c in f.verified])
+    return Table("by-verification", "Requests by how the referrer was verified", columns, rows, note, series)
+
+
 def _distribution_table(name: str, title: str, what: str, d: figures.Distribution, note: str = "") -> Table:
     rows = [(c.key, c.requests, _share(c.requests, d.counted)) for c in d.buckets]
     note += f"{d.counted:,} with a {what}; {d.waiting:,} still waiting. Clock hours, including nights and weekends."
@@ -355,6 +372,7 @@ TABLES: dict[str, Callable[[FigureSet], Table]] = {
     "by-level": by_level,
     "by-route": by_route,
     "by-outcome": by_outcome,
+    "by-verification": by_verification,
     "time-to-decision": time_to_decision,
     "time-to-feedback": time_to_feedback,
     "repeats": repeats,
@@ -380,20 +398,3 @@ def cell_text(value: Any, kind: str) -> str:
     if isinstance(value, date):
         return value.strftime("%d %b %Y")
     return str(value)
-
-
-def cell_value(value: Any, kind: str) -> Any:
-    """How a cell goes into a CSV: numbers as numbers (percentages as 0-100), times in London, ISO-style."""
-    if isinstance(value, Cell):
-        return cell_value(value.value, value.kind)
-    if value is None:
-        return ""
-    if kind == PERCENT:
-        return round(value * 100, 1)
-    if kind in (HOURS, RATE):
-        return round(value, 2)
-    if isinstance(value, datetime):
-        return value.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value

@@ -1,7 +1,7 @@
 """dashboard months: drop the rollups' triggers and table; keep each ended month's figures without locks or triggers
 
-Revision ID: 0011_dashboard_months
-Revises: 0010_dashboard_rollups
+Revision ID: 0012_dashboard_months
+Revises: 0011_referrer_verification
 Create Date: 2026-12-04 00:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import intake.store.database
 
-revision: str = "0011_dashboard_months"
-down_revision: str | None = "0010_dashboard_rollups"
+revision: str = "0012_dashboard_months"
+down_revision: str | None = "0011_referrer_verification"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
