@@ -160,9 +160,9 @@ class IntakeService:
                     raise StaleDataError(f"draft {draft_id} was saved by another delivery of this message")
                 if draft.status != OPEN:
                     break
-                was_emergency = draft.state.get("answers", {}).get("immediate_danger")
+                was_emergency = draft.state.get("answers", {}).get(self.flow.roles["emergency_check"])
                 turn = engine.advance(self.flow, draft.state, inbound, now)
-                newly_emergency = turn.answers.get("immediate_danger") and not was_emergency
+                newly_emergency = turn.answers.get(self.flow.roles["emergency_check"]) and not was_emergency
                 if turn.action is not None or newly_emergency:
                     break
                 if turn.state == draft.state:
@@ -195,12 +195,12 @@ class IntakeService:
                     (Reply(text="This conversation has finished. Start a new one to raise another concern."),),
                     done=True,
                 )
-            was_emergency = draft.state.get("answers", {}).get("immediate_danger")
+            was_emergency = draft.state.get("answers", {}).get(self.flow.roles["emergency_check"])
             turn = engine.advance(self.flow, draft.state, inbound, now)
             draft.state = turn.state
             draft.step = turn.state.get("step")
             draft.updated_at = now
-            if turn.answers.get("immediate_danger") and not was_emergency:
+            if turn.answers.get(self.flow.roles["emergency_check"]) and not was_emergency:
                 audit.record(
                     s,
                     at=now,
