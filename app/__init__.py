@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import security
 from app.config import Settings, load_settings
+from app.mail import register_mail
 from app.retention_job import register_retention_job
 from app.session_cookie import DeferredCookieSessions
 from app.slack import register_slack
@@ -49,6 +50,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     testing = bool(test_config.pop("TESTING", False))
     # Tests run Slack's after-the-ack work inline, so they can assert on it without waiting.
     slack_executor = test_config.pop("SLACK_LISTENER_EXECUTOR", None)
+    # ... and may deliver send-now mail (one-time codes) inline rather than on the background pool.
+    send_now_executor = test_config.pop("OUTBOX_SEND_NOW_EXECUTOR", None)
     settings = load_settings(overrides=test_config)
 
     app = Flask(__name__, instance_relative_config=True)
@@ -79,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["clock"] = clock
     app.extensions.setdefault("clock_jobs", []).append(register_retention_job)
     _register_outbox(app, settings, db, intake, clock, rules)
+    register_mail(app, executor=send_now_executor)
 
     app.register_blueprint(webchat_blueprint)
     init_hub(app)

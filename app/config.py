@@ -85,6 +85,34 @@ SETTINGS: tuple[Setting, ...] = (
         "Children aged 0-17 in the council's area, for the dashboard's requests per 10,000 children (Blackpool: about "
         "30000); empty hides the rates",
     ),
+    # Mail (hub/mail, app/mail.py): to referrers without a chat to answer in, one-time codes, the Monday summary.
+    Setting(
+        "MAIL_BACKEND",
+        "console",
+        "How mail is sent: notify (GOV.UK Notify), smtp, or console (logs who each mail is for and any one-time "
+        "code, sends nothing: for development only)",
+    ),
+    Setting("MAIL_FROM", "", "The From address of mail sent by SMTP, e.g. request-for-support@council.example.org"),
+    Setting("SMTP_HOST", "", "SMTP server (MAIL_BACKEND=smtp)"),
+    Setting("SMTP_PORT", "587", "SMTP server port"),
+    Setting("SMTP_USERNAME", "", "SMTP sign-in name; no sign-in when empty"),
+    Setting("SMTP_PASSWORD", "", "SMTP password", secret=True),
+    Setting("SMTP_STARTTLS", "true", "Switch the SMTP connection to TLS (STARTTLS) before signing in and sending"),
+    Setting("NOTIFY_API_KEY", "", "GOV.UK Notify API key (MAIL_BACKEND=notify)", secret=True),
+    Setting(
+        "NOTIFY_BASE_URL",
+        "https://api.notifications.service.gov.uk",
+        "GOV.UK Notify's API address (a proxy, or a local stub in tests)",
+    ),
+    Setting(
+        "NOTIFY_TEMPLATE_ID",
+        "",
+        "Notify email template used for every kind without its own: subject ((subject)), message ((body))",
+    ),
+    Setting("NOTIFY_TEMPLATE_EMAIL_CODE", "", "Notify template for one-time codes (personalisation: code, minutes)"),
+    Setting("NOTIFY_TEMPLATE_REQUEST_ACKNOWLEDGEMENT", "", "Notify template for the acknowledgement to a referrer"),
+    Setting("NOTIFY_TEMPLATE_REFERRER_OUTCOME", "", "Notify template for the hub's outcome to a referrer"),
+    Setting("NOTIFY_TEMPLATE_WEEKLY_SUMMARY", "", "Notify template for the Monday summary to hub managers"),
     # Microsoft Teams (bot/teams, hub/notifiers/teams.py). Teams is switched on by TEAMS_APP_ID.
     Setting("TEAMS_APP_ID", "", "The bot's Microsoft app (client) id; empty runs the service without Teams"),
     Setting("TEAMS_APP_PASSWORD", "", "The bot's client secret (or use TEAMS_CERTIFICATE_FILE)", secret=True),

@@ -53,6 +53,7 @@ OUTBOX_LABELS = {
     "hub_request_updated": "Hub channel message updated",
     "referrer_receipt": "Receipt sent to the referrer",
     "referrer_outcome": "Outcome sent to the referrer",
+    "request_acknowledgement": "Acknowledgement mailed to the referrer",
     "still_being_considered": "Referrer told it is still being considered",
     "triage_reminder": "Triage reminder",
     "triage_escalation": "Escalated to a manager",
