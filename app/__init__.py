@@ -35,6 +35,7 @@ from intake.conversation.engine import Flow
 from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
 from intake.store.database import Database
+from intake.verification import Partners
 from intake.working_day import DEFAULT_HUB_HOURS, LONDON
 from routing import load_rules
 
@@ -73,7 +74,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     }
     rules = load_rules(settings.get("RULES_FILE") or None, contacts=contacts or None)
     flow = Flow.build(rules)
-    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat])
+    partners = Partners.parse(
+        settings.get("REFERRER_EMAIL_DOMAINS"),
+        settings.get("SLACK_PARTNER_TEAMS"),
+        settings.get("TEAMS_PARTNER_TENANTS"),
+    )
+    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat], partners=partners)
 
     app.extensions["settings"] = settings
     app.extensions["db"] = db

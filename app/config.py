@@ -152,6 +152,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OIDC_CLIENT_SECRET", "", "Hub single sign-on: the client secret", secret=True),
     Setting("OIDC_ROLES_CLAIM", "roles", "Hub single sign-on: the id_token claim listing hub roles"),
     Setting("HUB_IDLE_TIMEOUT_MINUTES", "30", "Hub sessions end after this many minutes without a request"),
+    # Verified referrers (intake/verification): partner lists the hub sees each referrer checked against.
+    Setting(
+        "REFERRER_EMAIL_DOMAINS",
+        "sch.uk, nhs.net, nhs.uk, police.uk, gov.uk",
+        "Partner email domains, comma-separated (subdomains count; add the council's own if not under gov.uk); "
+        "an address outside them may still submit, and the hub sees it is not on the list; none turns the check off",
+    ),
+    Setting(
+        "SLACK_PARTNER_TEAMS",
+        "",
+        "Partner Slack workspace ids, comma-separated, each optionally =name (T0123ABCD=Blackpool schools); "
+        "empty keeps no Slack partner list",
+    ),
+    Setting(
+        "TEAMS_PARTNER_TENANTS",
+        "",
+        "Partner Microsoft Entra tenant ids, comma-separated, each optionally =name; empty keeps no Teams partner list",
+    ),
 )
 
 
