@@ -86,7 +86,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(database_url: str, clock: FakeClock) -> Iterator[Flask]:
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, "CLOCK": clock})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+        }
+    )
     yield app
     app.extensions["db"].dispose()
 
