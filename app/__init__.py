@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import logs, security
 from app.config import Settings, load_settings
+from app.mail import register_mail
 from app.retention_job import register_retention_job
 from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
@@ -33,6 +34,7 @@ from intake.conversation.engine import Flow
 from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
 from intake.store.database import Database
+from intake.verification import Partners
 from intake.working_day import DEFAULT_HUB_HOURS, LONDON
 from routing import load_rules
 
@@ -48,6 +50,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     testing = bool(test_config.pop("TESTING", False))
     # Tests run Slack's after-the-ack work inline, so they can assert on it without waiting.
     slack_executor = test_config.pop("SLACK_LISTENER_EXECUTOR", None)
+    # ... and may deliver send-now mail (one-time codes) inline rather than on the background pool.
+    send_now_executor = test_config.pop("OUTBOX_SEND_NOW_EXECUTOR", None)
     app = Flask(__name__, instance_relative_config=True)
     settings = load_settings(overrides=test_config, instance_path=app.instance_path)
     app.config.update(settings.flask_config())
@@ -67,7 +71,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     }
     rules = load_rules(settings.get("RULES_FILE") or None, contacts=contacts or None)
     flow = Flow.build(rules)
-    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat])
+    partners = Partners.parse(
+        settings.get("REFERRER_EMAIL_DOMAINS"),
+        settings.get("SLACK_PARTNER_TEAMS"),
+        settings.get("TEAMS_PARTNER_TENANTS"),
+    )
+    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat], partners=partners)
 
     app.extensions["settings"] = settings
     app.extensions["db"] = db
@@ -77,6 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["chat_idle_seconds"] = settings.integer("CHAT_IDLE_TIMEOUT_MINUTES") * 60
     app.extensions.setdefault("clock_jobs", []).append(register_retention_job)
     _register_outbox(app, settings, db, intake, clock, rules)
+    register_mail(app, executor=send_now_executor)
 
     app.register_blueprint(webchat_blueprint)
     init_hub(app)

@@ -113,6 +113,34 @@ SETTINGS: tuple[Setting, ...] = (
         "Children aged 0-17 in the council's area, for the dashboard's requests per 10,000 children (Blackpool: about "
         "30000); empty hides the rates",
     ),
+    # Mail (hub/mail, app/mail.py): to referrers without a chat to answer in, one-time codes, the Monday summary.
+    Setting(
+        "MAIL_BACKEND",
+        "console",
+        "How mail is sent: notify (GOV.UK Notify), smtp, or console (logs who each mail is for and any one-time "
+        "code, sends nothing: for development only)",
+    ),
+    Setting("MAIL_FROM", "", "The From address of mail sent by SMTP, e.g. request-for-support@council.example.org"),
+    Setting("SMTP_HOST", "", "SMTP server (MAIL_BACKEND=smtp)"),
+    Setting("SMTP_PORT", "587", "SMTP server port"),
+    Setting("SMTP_USERNAME", "", "SMTP sign-in name; no sign-in when empty"),
+    Setting("SMTP_PASSWORD", "", "SMTP password", secret=True),
+    Setting("SMTP_STARTTLS", "true", "Switch the SMTP connection to TLS (STARTTLS) before signing in and sending"),
+    Setting("NOTIFY_API_KEY", "", "GOV.UK Notify API key (MAIL_BACKEND=notify)", secret=True),
+    Setting(
+        "NOTIFY_BASE_URL",
+        "https://api.notifications.service.gov.uk",
+        "GOV.UK Notify's API address (a proxy, or a local stub in tests)",
+    ),
+    Setting(
+        "NOTIFY_TEMPLATE_ID",
+        "",
+        "Notify email template used for every kind without its own: subject ((subject)), message ((body))",
+    ),
+    Setting("NOTIFY_TEMPLATE_EMAIL_CODE", "", "Notify template for one-time codes (personalisation: code, minutes)"),
+    Setting("NOTIFY_TEMPLATE_REQUEST_ACKNOWLEDGEMENT", "", "Notify template for the acknowledgement to a referrer"),
+    Setting("NOTIFY_TEMPLATE_REFERRER_OUTCOME", "", "Notify template for the hub's outcome to a referrer"),
+    Setting("NOTIFY_TEMPLATE_WEEKLY_SUMMARY", "", "Notify template for the Monday summary to hub managers"),
     # Microsoft Teams (bot/teams, hub/notifiers/teams.py). Teams is switched on by TEAMS_APP_ID.
     Setting("TEAMS_APP_ID", "", "The bot's Microsoft app (client) id; empty runs the service without Teams"),
     Setting("TEAMS_APP_PASSWORD", "", "The bot's client secret (or use TEAMS_CERTIFICATE_FILE)", secret=True),
@@ -152,6 +180,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OIDC_CLIENT_SECRET", "", "Hub single sign-on: the client secret", secret=True),
     Setting("OIDC_ROLES_CLAIM", "roles", "Hub single sign-on: the id_token claim listing hub roles"),
     Setting("HUB_IDLE_TIMEOUT_MINUTES", "30", "Hub sessions end after this many minutes without a request"),
+    # Verified referrers (intake/verification): partner lists the hub sees each referrer checked against.
+    Setting(
+        "REFERRER_EMAIL_DOMAINS",
+        "sch.uk, nhs.net, nhs.uk, police.uk, gov.uk",
+        "Partner email domains, comma-separated (subdomains count; add the council's own if not under gov.uk); "
+        "an address outside them may still submit, and the hub sees it is not on the list; none turns the check off",
+    ),
+    Setting(
+        "SLACK_PARTNER_TEAMS",
+        "",
+        "Partner Slack workspace ids, comma-separated, each optionally =name (T0123ABCD=Blackpool schools); "
+        "empty keeps no Slack partner list",
+    ),
+    Setting(
+        "TEAMS_PARTNER_TENANTS",
+        "",
+        "Partner Microsoft Entra tenant ids, comma-separated, each optionally =name; empty keeps no Teams partner list",
+    ),
 )
 
 

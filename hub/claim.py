@@ -43,6 +43,20 @@ def claim_due(
     return sorted(claimed)
 
 
+def claim_ids(session: Session, model: Any, ids: list[int], now: datetime, running: str) -> list[int]:
+    """Claim these rows if they are still pending and due (another sweeper may have taken them already)."""
+    if not ids:
+        return []
+    claimed = session.scalars(
+        update(model)
+        .where(model.id.in_(ids), model.status == PENDING, model.due_at <= now)
+        .values(status=running, claimed_at=now, attempts=model.attempts + 1)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed)
+
+
 def finish(session: Session, model: Any, row_id: int, claimed: datetime, running: str, **values: Any) -> bool:
     """Record a claimed row's outcome, unless it was recovered and re-claimed meanwhile (the newer claim owns it)."""
     result = session.execute(

@@ -493,7 +493,9 @@ def weekly_figures(session: Session, start: datetime, end: datetime) -> dict[str
     first_day = start.astimezone(LONDON).date()
     last_day = (end - timedelta(microseconds=1)).astimezone(LONDON).date()
     payload = dashboard_weekly_figures(session, first_day, last_day).as_payload()
-    payload.update(start=start.isoformat(), end=end.isoformat())
+    payload.update(
+        start=start.isoformat(), end=end.isoformat(), first_day=first_day.isoformat(), last_day=last_day.isoformat()
+    )
     return payload
 
 

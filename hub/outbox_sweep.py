@@ -7,6 +7,9 @@ failed after the last attempt, loudly, where hub managers see it (`failed_messag
 
 Delivery is at least once: a crash between the platform accepting a message and step 4 sends it again after
 recovery. Everything else (two sweepers, retries, restarts) sends it exactly once.
+
+`deliver_now` runs steps 2-4 for named rows straight after the commit that made them (a one-time code someone is
+waiting for); the same claim makes it and the sweep exclusive, and a failed attempt is left for the sweep's retries.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ from hub import claim
 from hub.notifier import DeliveryError, Notifier
 from intake.store import audit
 from intake.store.database import Database
-from intake.store.outbox import CANCELLED, FAILED, PENDING, SENDING, SENT, OutboxMessage, short_error
+from intake.store.outbox import (
+    CANCELLED,
+    FAILED,
+    PENDING,
+    SECRET_FIELDS,
+    SENDING,
+    SENT,
+    OutboxMessage,
+    short_error,
+    without_secrets,
+)
 
 log = logging.getLogger("earlyhelp.outbox")
 
@@ -69,7 +82,7 @@ RECORD_EVERY = 20
 class _Outcome:
     message: OutboxMessage
     values: dict[str, Any]
-    result: str  # "sent" | "retry" | "failed"
+    result: str  # "sent" | "retry" | "failed" | "expired"
     error: str | None = None
 
 
@@ -108,10 +121,40 @@ def run_due(
     return report
 
 
+def deliver_now(
+    db: Database, notifiers: Mapping[str, Notifier], ids: list[int], now: datetime, policy: RetryPolicy | None = None
+) -> SweepReport:
+    """Attempt these messages at once (they were just committed): claimed like the sweep claims, so a sweep running
+    at the same moment skips them; a failure is retried by the sweep with the usual backoff."""
+    policy = policy or RetryPolicy()
+    report = SweepReport()
+    with db.transaction() as s:
+        claimed = claim.claim_ids(s, OutboxMessage, ids, now, SENDING)
+        query = select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+        messages = list(s.scalars(query))
+    report.claimed = len(messages)
+    _record(db, [_deliver_one(notifiers, m, now, policy) for m in messages], report)
+    return report
+
+
+def _expired(message: OutboxMessage, now: datetime) -> bool:
+    """A message that is useless after a moment (a one-time code) carries `expires_at`; past it, it is not sent."""
+    expires = (message.payload or {}).get("expires_at")
+    if not isinstance(expires, str):
+        return False
+    try:
+        return datetime.fromisoformat(expires) <= now
+    except ValueError:
+        return False
+
+
 def _deliver_one(
     notifiers: Mapping[str, Notifier], message: OutboxMessage, now: datetime, policy: RetryPolicy
 ) -> _Outcome:
     """Deliver outside any transaction and say what to record."""
+    if _expired(message, now):
+        values = {"status": CANCELLED, "last_error": "expired before it could be sent", "claimed_at": None}
+        return _Outcome(message, _forget_secrets(message, values), "expired")
     notifier = notifiers.get(message.channel)
     try:
         if notifier is None:
@@ -129,12 +172,20 @@ def _deliver_one(
         "last_error": None,
         "external_id": receipt.external_id if receipt else None,
     }
-    return _Outcome(message, values, "sent")
+    return _Outcome(message, _forget_secrets(message, values), "sent")
+
+
+def _forget_secrets(message: OutboxMessage, values: dict[str, Any]) -> dict[str, Any]:
+    """A one-time code is kept only while it may still be sent."""
+    if any(k in (message.payload or {}) for k in SECRET_FIELDS):
+        return {**values, "payload": without_secrets(message.payload)}
+    return values
 
 
 def _failure(message: OutboxMessage, now: datetime, error: str, retryable: bool, policy: RetryPolicy) -> _Outcome:
     if not retryable or message.attempts >= policy.max_attempts:
-        return _Outcome(message, {"status": FAILED, "last_error": error, "claimed_at": None}, "failed", error)
+        values = _forget_secrets(message, {"status": FAILED, "last_error": error, "claimed_at": None})
+        return _Outcome(message, values, "failed", error)
     values = {
         "status": PENDING,
         "last_error": error,
@@ -159,6 +210,8 @@ def _record(db: Database, outcomes: list[_Outcome], report: SweepReport) -> None
             log.warning("outbox: message %s was recovered by another sweeper while being delivered", message.id)
         elif outcome.result == "sent":
             report.sent += 1
+        elif outcome.result == "expired":
+            log.info("outbox: message %s (%s) expired before it could be sent", message.id, message.kind)
         elif outcome.result == "failed":
             report.failed += 1
             report.failures.append(f"{message.id}: {outcome.error}")

@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 
 from hub.auth import HUB_WORKER, current_staff, now, require_role
 from intake.store.support_request import AWAITING_DECISION, DECIDED, IN_TRIAGE, SupportRequest
+from intake.verification import Verification, partners
 
 blueprint = Blueprint("hub_queue", __name__, template_folder="templates")
 
@@ -159,4 +160,15 @@ def _row(r: SupportRequest, at: datetime) -> dict[str, Any]:
         "status": r.status,
         "assigned_to": r.assigned_to,
         "hub_outcome": r.hub_outcome,
+        "verified": verified_view(r, details=False),
+    }
+
+
+def verified_view(r: SupportRequest, details: bool = True) -> dict[str, Any]:
+    """How the referrer was verified, in the words the queue and the request page show (intake.verification)."""
+    found = Verification.from_dict(r.verification) if details else None
+    return {
+        "label": partners.label(r.verified_by),
+        "ok": partners.reassuring(r.verified_by),
+        "sentences": found.sentences() if found else [],
     }

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from hub import follow_up
 from hub.auth import HUB_MANAGER, HUB_WORKER, current_staff, now, require_role
-from hub.queue import choice_labels, span, urgency
+from hub.queue import choice_labels, span, urgency, verified_view
 from hub.staff import staff_choices
 from intake import triage
 from intake.actor import display_actor
@@ -53,6 +53,7 @@ OUTBOX_LABELS = {
     "hub_request_updated": "Hub channel message updated",
     "referrer_receipt": "Receipt sent to the referrer",
     "referrer_outcome": "Outcome sent to the referrer",
+    "request_acknowledgement": "Acknowledgement mailed to the referrer",
     "still_being_considered": "Referrer told it is still being considered",
     "triage_reminder": "Triage reminder",
     "triage_escalation": "Escalated to a manager",
@@ -165,6 +166,7 @@ def render_request(request_id: int, *, errors: dict[str, str] | None = None, for
             "notes": notes_for(s, r.id),
             "staff_options": _staff_names(s) if staff.has_role(HUB_MANAGER) else [],
             "follow_ups": _follow_ups(s, r),
+            "verified": verified_view(r),
         }
         html = render_template(
             "hub/request.html",

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from intake.store import audit
 from intake.store.draft import Draft
+from intake.store.outbox import PENDING, SENDING, OutboxMessage
 from intake.store.referrer import Referrer
 from intake.store.request_note import RequestNote
 from intake.store.support_request import DECIDED, SupportRequest
 
 REDACTED = {"redacted": True}
+REMOVED_ADDRESS = {"email": None, "removed": True}
 # Answers kept after redaction: categorical, not identifying.
 _KEPT_ANSWERS = ("immediate_danger", "referrer_agency", "concern_categories", "consent", "child_unborn")
 
@@ -29,6 +31,7 @@ class RetentionReport:
     requests_redacted: int
     referrers_redacted: int
     drafts_deleted: int
+    mail_addresses_removed: int = 0
 
 
 def _kept(answers: dict) -> dict:
@@ -82,6 +85,19 @@ def purge_personal_data(session: Session, now: datetime, retention_days: int, ba
         .execution_options(synchronize_session=False)
     ).rowcount
 
+    # A mail that went (or never will) keeps its recipient's address no longer than the referrer's own details.
+    mail = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel == "mail",
+            OutboxMessage.status.not_in((PENDING, SENDING)),
+            OutboxMessage.created_at < cutoff,
+            OutboxMessage.recipient["email"].as_string().is_not(None),
+        )
+        .values(recipient=REMOVED_ADDRESS)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
     # Drafts that were never submitted hold answers nobody will send; the follow-ups clock deletes abandoned
     # ones sooner, this is the backstop.
     stale_drafts = session.scalars(
@@ -90,7 +106,7 @@ def purge_personal_data(session: Session, now: datetime, retention_days: int, ba
     for draft in stale_drafts:
         session.delete(draft)
     session.flush()
-    return RetentionReport(len(due), referrers or 0, len(stale_drafts))
+    return RetentionReport(len(due), referrers or 0, len(stale_drafts), mail or 0)
 
 
 __all__ = ["RetentionReport", "purge_personal_data"]

@@ -29,6 +29,8 @@ from intake.store.draft import OPEN, SUBMITTED, Draft, conversation_tag
 from intake.store.draft_step import DraftSteps
 from intake.store.referrer import Referrer
 from intake.store.support_request import SupportRequest, format_reference, name_key
+from intake.verification import Partners
+from intake.verification.at_submission import Origin, verify_referrer
 from intake.working_day import LONDON, working_deadline
 from routing import evaluate
 
@@ -58,6 +60,8 @@ class IntakeService:
     db: Database
     flow: engine.Flow
     listeners: list[SubmitListener] = field(default_factory=list)
+    # The council's partner lists, each request's referrer is checked against at submission.
+    partners: Partners = field(default_factory=Partners)
     steps: DraftSteps = field(init=False)
 
     def __post_init__(self) -> None:
@@ -164,21 +168,30 @@ class IntakeService:
         *,
         owner: tuple[str, str] | None = None,
         start: bool = False,
+        origin: Origin | None = None,
     ) -> StepResult:
         """One thing the person did. Safe to retry: a repeated submit returns the request made the first time.
 
         `owner` (channel, channel_user_id), when an adapter knows who is acting, must be the draft's identity:
         anyone else's draft is DraftNotFound, so a forged or leaked draft id cannot touch another person's draft.
-        `start` (with `owner`): the id was offered by `resume_or_offer`, and a first answer to it stores the draft."""
+        `start` (with `owner`): the id was offered by `resume_or_offer`, and a first answer to it stores the draft.
+        `origin` is what the platform vouches for about the sender's organisation (`teams_tenant`), recorded with
+        the request if this step submits it."""
         try:
-            return self._handle(draft_id, inbound, now, owner, start and owner is not None)
+            return self._handle(draft_id, inbound, now, owner, origin, start and owner is not None)
         except (StaleDataError, IntegrityError):
             # Another delivery of the same message won the race; report what it did.
             log.info("conversation %s changed under us; answering from the stored state", conversation_tag(draft_id))
             return self.current(draft_id, now, owner=owner)
 
     def _handle(
-        self, draft_id: str, inbound: Inbound, now: datetime, owner: tuple[str, str] | None, start: bool
+        self,
+        draft_id: str,
+        inbound: Inbound,
+        now: datetime,
+        owner: tuple[str, str] | None = None,
+        origin: Origin | None = None,
+        start: bool = False,
     ) -> StepResult:
         # Most answers only move the conversation on: one version-guarded write, no transaction, and no read when
         # this process remembers the draft. Only a successful write proves the remembered draft was current, so
@@ -217,10 +230,16 @@ class IntakeService:
                     raise StaleDataError(f"draft {draft_id} was saved by another request")
                 refused = turn.state
         self.steps.recent.forget(draft_id)
-        return self._handle_in_transaction(draft_id, inbound, now, owner, start)
+        return self._handle_in_transaction(draft_id, inbound, now, owner, origin, start)
 
     def _handle_in_transaction(
-        self, draft_id: str, inbound: Inbound, now: datetime, owner: tuple[str, str] | None, start: bool
+        self,
+        draft_id: str,
+        inbound: Inbound,
+        now: datetime,
+        owner: tuple[str, str] | None = None,
+        origin: Origin | None = None,
+        start: bool = False,
     ) -> StepResult:
         with self.db.transaction() as s:
             draft = s.get(Draft, draft_id)
@@ -256,7 +275,7 @@ class IntakeService:
                     detail={"conversation": conversation_tag(draft.id), "channel": draft.channel},
                 )
             if turn.action == SUBMIT:
-                submitted = self._submit(s, draft, now)
+                submitted = self._submit(s, draft, now, origin)
                 if isinstance(submitted, SupportRequest):
                     return self._submitted_result(draft_id, submitted, now)
                 draft.state = submitted.state
@@ -311,7 +330,9 @@ class IntakeService:
 
     # -- submission ------------------------------------------------------------------------------------------------
 
-    def _submit(self, s: Session, draft: Draft, now: datetime) -> SupportRequest | engine.Turn:
+    def _submit(
+        self, s: Session, draft: Draft, now: datetime, origin: Origin | None = None
+    ) -> SupportRequest | engine.Turn:
         """Store the request, or, when the stored answers do not make a valid request, the turn that re-asks."""
         today = now.astimezone(LONDON).date()
         answers, problems = engine.submission_problems(self.flow, draft.state, today)
@@ -323,6 +344,7 @@ class IntakeService:
         rules = self.flow.rules
         facts = facts_from_answers(answers, today)
         decision = evaluate(rules, facts)
+        verification = verify_referrer(s, self.partners, draft, answers, origin)
         referrer = self._remember_referrer(s, draft, answers, now)
         request = SupportRequest(
             draft_id=draft.id,
@@ -346,6 +368,8 @@ class IntakeService:
             decision=decision.to_dict(),
             rules_version=decision.rules_version,
             decision_due_at=working_deadline(now, rules.timescales.decision_working_days, rules.contacts.hub_hours),
+            verified_by=verification.key,
+            verification=verification.to_dict(),
         )
         request.child_name_key = name_key(request.child_first_name, request.child_last_name)
         s.add(request)
@@ -365,6 +389,7 @@ class IntakeService:
                 "route": request.route,
                 "rules_version": request.rules_version,
                 "channel": request.channel,
+                "verified_by": request.verified_by,
             },
         )
         for listener in self.listeners:

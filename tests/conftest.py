@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,19 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self.now = when
+
+
+class InlineExecutor(Executor):
+    """Runs work handed to a background pool at once (bolt's after-the-ack work, mail sent straight after a
+    commit), so a test can assert on it when the call returns."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # pragma: no cover - surfaced through the future
+            future.set_exception(err)
+        return future
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -92,6 +106,7 @@ def app(database_url: str, clock: FakeClock) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
+            "OUTBOX_SEND_NOW_EXECUTOR": InlineExecutor(),
         }
     )
     yield app

@@ -69,6 +69,11 @@ def address_of(activity: Activity) -> dict[str, Any]:
     }
 
 
+def origin_of(activity: Activity) -> dict[str, str | None]:
+    """What Teams vouches for about the sender's organisation: their Microsoft Entra tenant (the hub sees it)."""
+    return {"teams_tenant": address_of(activity)["tenant_id"]}
+
+
 def identity_of(activity: Activity) -> str:
     person = activity.from_property
     if person is None:
@@ -170,7 +175,9 @@ class TeamsBot:
         step = data.get("step") if isinstance(data.get("step"), str) else None
         try:
             # The card names its step: an old card pressed again is never applied to a later question.
-            result = self.intake.handle(draft_id, self._inbound(step, data), now, owner=(CHANNEL, identity))
+            result = self.intake.handle(
+                draft_id, self._inbound(step, data), now, owner=(CHANNEL, identity), origin=origin_of(activity)
+            )
         except DraftNotFound:
             # Not this person's draft (or none at all): never touch it; show them their own.
             result = self.intake.open_conversation(CHANNEL, identity, now, address_of(activity))
@@ -187,7 +194,7 @@ class TeamsBot:
         if draft_id is None:
             return self._card(self.intake.open_conversation(CHANNEL, identity, now, address_of(activity)))
         text = (activity.text or "").strip()[:MAX_TEXT]
-        result = self.intake.handle(draft_id, Inbound(text=text), now)
+        result = self.intake.handle(draft_id, Inbound(text=text), now, origin=origin_of(activity))
         return self._card(self._after(activity, identity, result))
 
     def _after(self, activity: Activity, identity: str, result: StepResult) -> StepResult:

@@ -178,14 +178,15 @@ class Breakdowns:
     levels: list[LevelRow]
     routes: list[Count]
     outcomes: list[Count]
+    verified: list[Count]  # by how the referrer was verified (SupportRequest.verified_by)
 
 
-BREAKDOWNS = ("day", "agency", "organisation", "level", "route", "outcome")
+BREAKDOWNS = ("day", "agency", "organisation", "level", "route", "outcome", "verified")
 
 
 @dataclass
 class Tallies:
-    """The period's requests counted six ways, by London day rather than week or month: what Breakdowns are made
+    """The period's requests counted seven ways, by London day rather than week or month: what Breakdowns are made
     from, and what adds up across periods (hub.dashboard.rollup keeps one per month)."""
 
     days: dict[date, int]
@@ -194,6 +195,7 @@ class Tallies:
     levels: dict[int, tuple[int, int, int]]  # requests, decided, overridden
     routes: dict[Any, int]
     outcomes: dict[Any, int]
+    verified: dict[Any, int]
 
     def add(self, other: Tallies) -> None:
         for mine, theirs in (
@@ -202,6 +204,7 @@ class Tallies:
             (self.organisations, other.organisations),
             (self.routes, other.routes),
             (self.outcomes, other.outcomes),
+            (self.verified, other.verified),
         ):
             for key, n in theirs.items():
                 mine[key] = mine.get(key, 0) + n
@@ -224,6 +227,7 @@ class Tallies:
             _levels((level, *counts) for level, counts in self.levels.items()),
             _ranked(self.routes.items()),
             _outcomes(self.outcomes.items()),
+            _ranked(self.verified.items()),
         )
 
 
@@ -236,7 +240,7 @@ def breakdowns(
 
 
 def tallies(session: Session, period: Period, filters: Filters = EVERYONE) -> Tallies:
-    """The period's Tallies. SQLite has no GROUPING SETS, so there it asks six questions."""
+    """The period's Tallies. SQLite has no GROUPING SETS, so there it asks seven questions."""
     pg = dialect.prepare(session)
     if not pg:
         day = func.date(dialect.london(False, R.received_at)).label("day")
@@ -253,6 +257,7 @@ def tallies(session: Session, period: Period, filters: Filters = EVERYONE) -> Ta
             {level: (n, d, o) for level, n, d, o in levels},
             dict(_raw_counts(session, R.route, period, filters)),
             dict(outcomes.all()),
+            dict(_raw_counts(session, R.verified_by, period, filters)),
         )
     rows = (
         select(
@@ -263,6 +268,7 @@ def tallies(session: Session, period: Period, filters: Filters = EVERYONE) -> Ta
             R.route.label("route"),
             OUTCOME.label("outcome"),
             R.hub_level.label("hub_level"),
+            R.verified_by.label("verified"),
         )
         .where(*in_scope(period, filters))
         .offset(0)  # worked out once per row, not once per grouping set
@@ -286,6 +292,7 @@ def tallies(session: Session, period: Period, filters: Filters = EVERYONE) -> Ta
         {level: (n, d, o) for level, n, d, o in found["level"]},
         counts["route"],
         counts["outcome"],
+        counts["verified"],
     )
 
 

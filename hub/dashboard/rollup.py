@@ -132,6 +132,7 @@ def _tallies_json(t: Tallies) -> dict[str, Any]:
         "levels": [[level, *counts] for level, counts in t.levels.items()],
         "routes": list(map(list, t.routes.items())),
         "outcomes": list(map(list, t.outcomes.items())),
+        "verified": list(map(list, t.verified.items())),
     }
 
 
@@ -143,6 +144,7 @@ def _tallies_from(j: dict[str, Any]) -> Tallies:
         {level: (n, d, o) for level, n, d, o in j["levels"]},
         {k: n for k, n in j["routes"]},
         {k: n for k, n in j["outcomes"]},
+        {k: n for k, n in j["verified"]},
     )
 
 
@@ -220,7 +222,7 @@ def breakdowns(
     parts = _parts(session, period)
     if not parts.kept:
         return figures.breakdowns(session, period, filters, organisation_limit)
-    total = Tallies({}, {}, {}, {}, {}, {})
+    total = Tallies({}, {}, {}, {}, {}, {}, {})
     for kept in parts.kept:
         total.add(_tallies_from(kept.figures["tallies"]))
     for live in parts.live:

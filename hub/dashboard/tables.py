@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.dashboard import chart, figures, rollup
 from hub.dashboard.period import Filters, Period
+from intake import verification
 from intake.working_day import LONDON
 
 # How many rows the page shows of the long tables; their CSV export has every row.
@@ -123,6 +124,10 @@ class FigureSet:
     @property
     def outcomes(self) -> list[figures.Count]:
         return self.breakdowns.outcomes
+
+    @property
+    def verified(self) -> list[figures.Count]:
+        return self.breakdowns.verified
 
     @cached_property
     def overview(self) -> figures.Overview:
@@ -323,6 +328,25 @@ def by_outcome(f: FigureSet) -> Table:
     return Table("by-outcome", "Requests by hub outcome", columns, rows, svg)
 
 
+def by_verification(f: FigureSet) -> Table:
+    names = [verification.label(c.key) for c in f.verified]
+    svg = chart.bar_chart(
+        "chart-verified",
+        "Requests by how the referrer was verified",
+        names,
+        [c.requests for c in f.verified],
+        x_label="Requests",
+        y_label="How verified",
+    )
+    rows = [(n, c.requests, _share(c.requests, f.received)) for n, c in zip(names, f.verified, strict=True)]
+    columns = (Column("How the referrer was verified"), Column("Requests", COUNT), Column("Share", PERCENT))
+    note = (
+        "Browser-chat referrers confirm their work email with a one-time code; Slack and Teams referrers are known "
+        "by their workspace or tenant. Each is checked against the council's partner list."
+    )
+    return Table("by-verification", "Requests by how the referrer was verified", columns, rows, svg, note)
+
+
 def _distribution_table(name: str, title: str, what: str, d: figures.Distribution, chart_id: str) -> Table:
     labels = [c.key for c in d.buckets]
     values = [c.requests for c in d.buckets]
@@ -428,6 +452,7 @@ TABLES: dict[str, Callable[[FigureSet], Table]] = {
     "by-level": by_level,
     "by-route": by_route,
     "by-outcome": by_outcome,
+    "by-verification": by_verification,
     "time-to-decision": time_to_decision,
     "time-to-feedback": time_to_feedback,
     "repeats": repeats,

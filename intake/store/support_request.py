@@ -35,6 +35,7 @@ DASHBOARD_COLUMNS = (
     "decision_due_at",
     "feedback_sent_at",
     "repeat_of_id",
+    "verified_by",
 )
 
 
@@ -124,6 +125,11 @@ class SupportRequest(Base):
     # The most recent earlier request about the same child within 12 months, set on submission
     # (intake.repeat_requests): what the managers' repeat-request figures count.
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("support_requests.id", ondelete="SET NULL"))
+    # How the referrer was verified, worked out at submission (intake.verification): the code the queue and the
+    # dashboard count (`email_partner`, `slack_other`...; None for requests raised before it was kept), and the
+    # facts behind it that the request page shows.
+    verified_by: Mapped[str | None] = mapped_column(String(30))
+    verification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     referrer: Mapped[Referrer] = relationship(lazy="joined")
 

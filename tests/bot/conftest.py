@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from app import create_app
+from tests.conftest import InlineExecutor
 from tests.slack_api import BOT_TOKEN, HUB_CHANNEL, SIGNING_SECRET, SlackApiStub, serve_stub
 
-
-class InlineExecutor(Executor):
-    """Runs bolt's after-the-ack work at once, so a test can assert on it when the request returns."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as err:  # pragma: no cover - surfaced through the future
-            future.set_exception(err)
-        return future
+__all__ = ["InlineExecutor", "slack_api", "slack_app", "slack_settings"]
 
 
 @pytest.fixture

@@ -184,7 +184,7 @@ def test_the_chat_cookie_ends_with_the_browser_session_or_after_the_idle_time(ap
 
 def test_no_conversation_id_in_audit_events_or_log_lines(app: Flask, client: FlaskClient, caplog) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level("DEBUG")
-    cid, data = _start(client)
+    cid, _ = _start(client)
     client.post(f"/chat/conversations/{cid}/messages", json={"choice": "yes"})  # immediate danger: audited
     with app.extensions["db"].reading() as s:
         events = s.scalars(select(AuditEvent)).all()

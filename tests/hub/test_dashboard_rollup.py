@@ -56,6 +56,7 @@ def _seed(session: Session, seed: int = 7, count: int = 240) -> None:
             "child_name_key": f"child{child} testchild",
             "child_dob": date(2015, 1, 1) + timedelta(days=child),
             "child_postcode": f"FY{child % 9} 1AA",
+            "verified_by": ["email_partner", "email_other", "slack_partner", "teams_other", None][i % 5],
         }
         if received < NOW - timedelta(days=2) and rng.random() < 0.9:
             decided = received + timedelta(hours=rng.expovariate(1 / 8), seconds=rng.random())

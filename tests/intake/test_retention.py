@@ -82,3 +82,26 @@ def test_retention_command_and_clock_job(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["retention", "run"])
     assert result.exit_code == 0 and "0 requests" in result.output
     assert "retention" in {job.id for job in build_scheduler(app).get_jobs()}
+
+
+def test_mail_keeps_its_recipients_address_no_longer_than_the_retention_period(app: Flask, clock: FakeClock) -> None:
+    from intake.store.outbox import OutboxMessage, enqueue
+
+    db = app.extensions["db"]
+    with db.transaction() as s:
+        sent = enqueue(s, channel="mail", kind="referrer_outcome", recipient="alex@school.example.org",
+                       payload={"reference": "RFS-2026-000001"}, now=clock.now)  # fmt: skip
+        sent.status = "sent"
+        waiting = enqueue(s, channel="mail", kind="referrer_outcome", recipient="sam@school.example.org",
+                          payload={}, now=clock.now)  # fmt: skip
+        ids = sent.id, waiting.id
+    with db.transaction() as s:
+        assert purge_personal_data(s, clock.now + timedelta(days=395), retention_days=396).mail_addresses_removed == 0
+    with db.transaction() as s:
+        assert purge_personal_data(s, clock.now + timedelta(days=397), retention_days=396).mail_addresses_removed == 1
+    with db.transaction() as s:
+        assert purge_personal_data(s, clock.now + timedelta(days=398), retention_days=396).mail_addresses_removed == 0
+    with db.reading() as s:
+        assert "alex@" not in str(s.get(OutboxMessage, ids[0]).recipient)
+        # Not yet sent: it still needs its address.
+        assert s.get(OutboxMessage, ids[1]).recipient == {"email": "sam@school.example.org"}
