@@ -15,11 +15,10 @@ from flask import Flask, Response, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import security
+from app import logs, security
 from app.config import Settings, load_settings
 from app.mail import register_mail
 from app.retention_job import register_retention_job
-from app.session_cookie import DeferredCookieSessions
 from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
 from hub import follow_up, new_request
@@ -53,16 +52,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     slack_executor = test_config.pop("SLACK_LISTENER_EXECUTOR", None)
     # ... and may deliver send-now mail (one-time codes) inline rather than on the background pool.
     send_now_executor = test_config.pop("OUTBOX_SEND_NOW_EXECUTOR", None)
-    settings = load_settings(overrides=test_config)
-
     app = Flask(__name__, instance_relative_config=True)
+    settings = load_settings(overrides=test_config, instance_path=app.instance_path)
     app.config.update(settings.flask_config())
     app.config["TESTING"] = testing
-    app.session_interface = DeferredCookieSessions()
-    logging.basicConfig(level=settings.get("LOG_LEVEL"))
+    logs.install(settings.get("LOG_LEVEL"))
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, lock_timeout=float(settings.get("DATABASE_LOCK_TIMEOUT_SECONDS")))
     # Numbers set in the environment win over the rules file's, in the conversation and in decision texts alike.
     contacts = {
         key: value
@@ -86,6 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["rules"] = rules
     app.extensions["intake"] = intake
     app.extensions["clock"] = clock
+    app.extensions["chat_idle_seconds"] = settings.integer("CHAT_IDLE_TIMEOUT_MINUTES") * 60
     app.extensions.setdefault("clock_jobs", []).append(register_retention_job)
     _register_outbox(app, settings, db, intake, clock, rules)
     register_mail(app, executor=send_now_executor)
@@ -249,7 +247,8 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(err: Exception) -> tuple[Response | str, int]:
         # Never a stack trace to the person; the log has it (with no request body, which may hold concern details).
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        # The traceback is logged without any exception's message (app.logs), and the path without a conversation id.
+        app.logger.exception("unhandled error on %s %s", request.method, logs.redact_path(request.path))
         message = (
             "Sorry, something went wrong on our side and it has been logged. Your saved answers are safe. "
             "Please try again in a minute. If a child is in immediate danger, call 999."

@@ -12,8 +12,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_SQLITE_PATH = Path("instance") / "earlyhelp.db"
+# What .env.example shows: refused, since anyone who has read the repository knows it.
+PLACEHOLDER_SECRET_KEY = "change-me-to-a-long-random-string"  # noqa: S105 (refused, not used)
+MIN_SECRET_LENGTH = 32
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# Where local development keeps the key it made, in Flask's instance folder (shared by every worker and the clock).
+GENERATED_KEY_FILE = "secret_key"
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the service cannot start with; the message says what to set and how."""
+
+    # The message names settings, never their values: safe to write to a log.
+    safe_to_log = True
 
 
 @dataclass(frozen=True)
@@ -34,7 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         None,
-        "Signs sessions and CSRF tokens. Required in production; a random one is made for a development run",
+        "Signs sessions and CSRF tokens: at least 32 random characters, the same in every process. Required unless "
+        "PUBLIC_URL is a localhost address (local development keeps a generated one in the instance folder)",
         secret=True,
     ),
     Setting("PORT", "5000", "Port `earlyhelp serve` listens on"),
@@ -47,6 +63,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_COOKIE_SECURE", "false", "Send cookies over HTTPS only (set true behind TLS)"),
     Setting("MAX_CONTENT_LENGTH", "262144", "Largest request body accepted, in bytes"),
     Setting("LOG_LEVEL", "INFO", "Python logging level"),
+    Setting(
+        "DATABASE_LOCK_TIMEOUT_SECONDS",
+        "15",
+        "How long a statement waits for a lock another connection holds before it fails (the person is told to "
+        "send their answer again)",
+    ),
+    Setting(
+        "CHAT_IDLE_TIMEOUT_MINUTES",
+        "60",
+        "A browser's chat identity ends after this many minutes without a request (its cookie also ends when the "
+        "browser closes); an unfinished draft is then no longer reachable from that browser",
+    ),
     Setting(
         "CHAT_RATE_LIMIT",
         "120/minute;2000/hour",
@@ -198,6 +226,10 @@ class Settings:
     def public_url(self) -> str:
         return self.values["PUBLIC_URL"].rstrip("/")
 
+    @property
+    def local_development(self) -> bool:
+        return is_local_development(self.values)
+
     def flask_config(self) -> dict[str, Any]:
         limit = self.integer("MAX_CONTENT_LENGTH")
         return {
@@ -210,8 +242,15 @@ class Settings:
         }
 
 
-def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Read every declared setting from the environment; `overrides` (keyed by env name) win, for tests."""
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    instance_path: str | Path | None = None,
+) -> Settings:
+    """Read every declared setting from the environment; `overrides` (keyed by env name) win, for tests.
+
+    Without SECRET_KEY, local development gets a key made once and kept in `instance_path` (or, without one, made
+    for this process only); anywhere else that is a ConfigurationError, as is a short or placeholder key."""
     env = dict(os.environ if environ is None else environ)
     if overrides:
         env.update({k: v if isinstance(v, str) else str(v) for k, v in overrides.items()})
@@ -220,4 +259,64 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
         raw = env.get(s.env, "")
         values[s.env] = raw if raw != "" else ("" if s.default is None else str(s.default))
     secret = values["SECRET_KEY"]
-    return Settings(values=values, secret_key=secret or secrets.token_hex(32), secret_key_generated=not secret)
+    if secret:
+        check_secret("SECRET_KEY", secret)
+        return Settings(values=values, secret_key=secret)
+    if not is_local_development(values):
+        raise ConfigurationError(
+            f"SECRET_KEY is not set. Outside local development (PUBLIC_URL is {values['PUBLIC_URL']}) the service "
+            f"needs a SECRET_KEY of at least {MIN_SECRET_LENGTH} random characters, the same for every process. "
+            f"Make one with  {MAKE_A_KEY}  and set it in the environment."
+        )
+    key = generated_key(Path(instance_path)) if instance_path is not None else secrets.token_hex(32)
+    return Settings(values=values, secret_key=key, secret_key_generated=True)
+
+
+def check_secret(name: str, value: str) -> None:
+    if value.strip() == PLACEHOLDER_SECRET_KEY:
+        raise ConfigurationError(
+            f"{name} is the example value from .env.example, which anyone can read. Make a real one with  "
+            f"{MAKE_A_KEY}  and set it in the environment."
+        )
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"{name} is too short to be safe ({len(value)} characters; at least {MIN_SECRET_LENGTH} are needed, or "
+            f"anyone could guess it and forge a hub manager's session). Make one with  {MAKE_A_KEY}  and set it in "
+            "the environment."
+        )
+
+
+def is_local_development(values: Mapping[str, str]) -> bool:
+    """The service runs for its developer only: reached at a localhost address, over plain HTTP."""
+    host = urlsplit(values["PUBLIC_URL"]).hostname or ""
+    secure = values["SESSION_COOKIE_SECURE"].strip().lower() in {"1", "true", "yes", "on"}
+    return host in LOCAL_HOSTS and not secure
+
+
+def generated_key(instance_path: Path) -> str:
+    """Local development's key: made once and kept in the instance folder, so every worker, the clock and the next
+    run share it. Whoever writes it first wins; the others read what it wrote (never a half-written file)."""
+    path = instance_path / GENERATED_KEY_FILE
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    instance_path.mkdir(parents=True, exist_ok=True)
+    draft = instance_path / f".{GENERATED_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(f"{path} does not hold a usable key: delete it and start again to make a new one.")
+    return key

@@ -34,9 +34,10 @@ class SecurityHeaders:
     """WSGI middleware adding the headers to every response as it starts: pages, API answers, errors and static
     files alike, and in one pass over a plain list (this runs on every request, so it stays cheap)."""
 
-    def __init__(self, app: WSGIApplication, https_only: bool) -> None:
+    def __init__(self, app: WSGIApplication, https_only: bool, static_paths: tuple[str, ...]) -> None:
         self._app = app
         self._https_only = https_only
+        self.static_paths = static_paths
         self._always = [
             ("Content-Security-Policy", CSP),
             ("X-Frame-Options", "DENY"),
@@ -51,7 +52,7 @@ class SecurityHeaders:
             # Read when the response starts, so a proxy fix applied inside has already set the scheme.
             if self._https_only or environ.get("wsgi.url_scheme") == "https":
                 wanted.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
-            if environ.get("PATH_INFO", "").startswith(NO_STORE_PATHS):
+            if not environ.get("PATH_INFO", "").startswith(self.static_paths):
                 wanted.append(("Cache-Control", "no-store"))
             # A view may set one of these itself (to loosen it on purpose): its own value stands.
             present = {name.lower() for name, _value in headers}
@@ -61,12 +62,20 @@ class SecurityHeaders:
         return self._app(environ, start)
 
 
-# Pages and answers about children must not sit in shared caches or the browser's back-forward cache.
-NO_STORE_PATHS = ("/chat/conversations", "/hub", "/dashboard")
+def static_paths(app: Flask) -> tuple[str, ...]:
+    """Where the app serves its scripts, styles and images: the only responses a browser or proxy may keep."""
+    paths = {app.static_url_path} if app.has_static_folder else set()
+    paths |= {bp.static_url_path for bp in app.blueprints.values() if bp.has_static_folder and bp.static_url_path}
+    return tuple(sorted(p.rstrip("/") + "/" for p in paths if p))
 
 
 def install_headers(app: Flask, settings: Settings) -> None:
-    app.wsgi_app = SecurityHeaders(app.wsgi_app, settings.flag("SESSION_COOKIE_SECURE"))  # type: ignore[method-assign]
+    """Every response but a static file is `Cache-Control: no-store`: any page or answer can show a child's details
+    (the chat's review, the finished page, notices, the no-script redirect, every hub page), and none may sit in a
+    shared cache or the browser's back-forward cache for the next person at a shared computer."""
+    app.wsgi_app = SecurityHeaders(  # type: ignore[method-assign]
+        app.wsgi_app, settings.flag("SESSION_COOKIE_SECURE"), static_paths(app)
+    )
 
 
 class RateLimits:

@@ -40,7 +40,7 @@ def server_env(database_url: str) -> dict[str, str]:
     """The service's environment for the chat benches (no clock, no chat rate limit)."""
     return {
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-secret",
+        "SECRET_KEY": "bench-secret-key-of-at-least-32-characters",
         "START_CLOCK": "false",
         "CHAT_RATE_LIMIT": "0",
         "LOG_LEVEL": "WARNING",

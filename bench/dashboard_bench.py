@@ -259,7 +259,7 @@ def _app(url: str) -> Any:
     return create_app(
         {
             "DATABASE_URL": url,
-            "SECRET_KEY": "bench-secret",
+            "SECRET_KEY": "bench-secret-key-of-at-least-32-characters",
             "CHILD_POPULATION": "30000",
             "LOG_LEVEL": "WARNING",
             "CLOCK": lambda: END,

@@ -18,6 +18,7 @@ from intake.conversation import engine
 from intake.conversation.question import Question
 from intake.conversation.turn import Inbound, Turn
 from intake.request_facts import facts_from_answers
+from intake.working_day import LONDON
 from routing import Facts, load_rules
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday morning, hub open
@@ -116,7 +117,7 @@ def answer_for(question: Question, facts: Mapping[str, Any], rules: Any, today: 
 
 def drive(flow: engine.Flow, facts: Mapping[str, Any], returning: bool) -> tuple[int, dict[str, Any], Turn]:
     """Answer every question until the request is ready to submit; return how many answers that took."""
-    today = NOW.astimezone(engine.LONDON).date()
+    today = NOW.astimezone(LONDON).date()
     turn = engine.start(flow, NOW, PROFILE if returning else None)
     answered = 0
     for _ in range(200):
@@ -139,7 +140,7 @@ def measure() -> dict[str, Any]:
 
     rules = load_rules()
     flow = engine.Flow.build(rules)
-    today = NOW.astimezone(engine.LONDON).date()
+    today = NOW.astimezone(LONDON).date()
     counts: dict[bool, list[int]] = {False: [], True: []}
     mismatched: list[str] = []
     adults: list[str] = []

@@ -112,7 +112,7 @@ def _measure(database_url: str) -> tuple[Stats, Stats]:
     threading.Thread(target=api.serve_forever, daemon=True).start()
     env = {
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-secret",
+        "SECRET_KEY": "bench-secret-key-of-at-least-32-characters",
         "START_CLOCK": "false",
         "LOG_LEVEL": "WARNING",
         "SLACK_SIGNING_SECRET": SECRET,

@@ -55,7 +55,7 @@ def _measure(database_url: str) -> tuple[Stats, Stats]:
         upgrade(database_url)
         env = {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "bench-secret",
+            "SECRET_KEY": "bench-secret-key-of-at-least-32-characters",
             "START_CLOCK": "false",
             "LOG_LEVEL": "WARNING",
             "TEAMS_APP_ID": APP_ID,

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from hub.staff import ADMIN, HUB_MANAGER, HUB_WORKER, ROLE_LABELS, StaffAccount, has_role
@@ -149,22 +149,14 @@ def add_nav_link(app: Flask, endpoint: str, label: str, role: str) -> None:
 
 
 def init_auth(app: Flask) -> None:
-    """Wire CSRF (checked only where require_role or a hub form asks: the chat's JSON API has no cookie forms),
-    the idle timeout that `current_staff` applies, and no-store caching on hub pages."""
+    """Wire CSRF (checked only where require_role or a hub form asks: the chat's JSON API has no cookie forms) and
+    the idle timeout that `current_staff` applies. (Hub pages are never cached: app.security sends no-store.)"""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's idle timeout bounds it instead
     csrf.init_app(app)
     app.extensions["hub_idle_timeout"] = timedelta(
         minutes=app.extensions["settings"].integer("HUB_IDLE_TIMEOUT_MINUTES")
     )
-
-    @app.after_request
-    def no_store(response: Response) -> Response:
-        if request.path.startswith("/hub"):
-            response.headers["Cache-Control"] = "no-store"
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     @app.errorhandler(CSRFError)
     def csrf_failed(err: CSRFError) -> tuple[str, int]:

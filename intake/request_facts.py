@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from intake.conversation.engine import child_age_years
+from intake.conversation.ages import child_age_years
 from routing import Facts
 
 # The referrer's agency decides which personal duties apply (the FGM reporting duty is personal to teachers and
@@ -53,7 +53,9 @@ def facts_from_answers(answers: dict[str, Any], today: date) -> Facts:
         {
             "indicators": indicator_ids(answers),
             "immediate_danger": bool(answers.get("immediate_danger")),
-            "child_age_years": None if unborn else child_age_years(answers, today),
+            "child_age_years": child_age_years(
+                unborn, answers.get("child_dob"), answers.get("child_age_estimate"), today
+            ),
             "unborn": unborn,
             "consent": consent_state(answers),
             "allegation_against_professional": bool(answers.get("allegation_against_professional")),

@@ -25,7 +25,7 @@ from intake.request_facts import facts_from_answers
 from intake.store import audit
 from intake.store.database import Database
 from intake.store.draft import CANCELLED as DRAFT_CANCELLED
-from intake.store.draft import OPEN, SUBMITTED, Draft
+from intake.store.draft import OPEN, SUBMITTED, Draft, conversation_tag
 from intake.store.draft_step import DraftSteps
 from intake.store.referrer import Referrer
 from intake.store.support_request import SupportRequest, format_reference, name_key
@@ -51,6 +51,8 @@ class StepResult:
     replies: tuple[Reply, ...]
     done: bool = False
     request: dict[str, Any] | None = None
+    # False when nothing was stored: a conversation offered but not yet answered, or a first answer re-asked.
+    stored: bool = True
 
 
 @dataclass
@@ -75,20 +77,9 @@ class IntakeService:
             referrer = self._referrer(s, channel, channel_user_id)
             if address and referrer is not None:
                 referrer.address = address
-            existing = s.scalar(
-                select(Draft)
-                .where(Draft.channel == channel, Draft.channel_user_id == channel_user_id, Draft.status == OPEN)
-                .order_by(Draft.updated_at.desc())
-                .limit(1)
-            )
+            existing = self._open_draft(s, channel, channel_user_id)
             if existing is not None:
-                return StepResult(
-                    existing.id,
-                    (
-                        Reply(text="Welcome back. Your answers so far are saved; here is where you left off."),
-                        engine.current_question(self.flow, existing.state, now),
-                    ),
-                )
+                return self._welcome_back(existing, now)
             turn = engine.start(self.flow, now, referrer.profile() if referrer else None)
             draft = Draft(
                 id=str(uuid.uuid4()),
@@ -104,10 +95,51 @@ class IntakeService:
             s.add(draft)
             return StepResult(draft.id, turn.replies)
 
-    def current(self, draft_id: str, now: datetime) -> StepResult:
+    def resume_or_offer(self, channel: str, channel_user_id: str, now: datetime, offered: str | None) -> StepResult:
+        """This person's open draft, resumed; or, when they have none, the first question of a new conversation that
+        is stored only when they answer it (`handle(..., start=True)`), so a visit writes nothing.
+
+        `offered` is the id offered to them last time; it is offered again unless a draft has taken it since."""
+        with self.db.reading() as s:
+            existing = self._open_draft(s, channel, channel_user_id)
+            if existing is not None:
+                return self._welcome_back(existing, now)
+            if offered is None or s.get(Draft, offered) is not None:
+                offered = str(uuid.uuid4())
+            return StepResult(offered, self._begin(s, channel, channel_user_id, now).replies, stored=False)
+
+    def _begin(self, s: Session, channel: str, channel_user_id: str, now: datetime) -> engine.Turn:
+        referrer = self._referrer(s, channel, channel_user_id)
+        return engine.start(self.flow, now, referrer.profile() if referrer else None)
+
+    @staticmethod
+    def _open_draft(s: Session, channel: str, channel_user_id: str) -> Draft | None:
+        return s.scalar(
+            select(Draft)
+            .where(Draft.channel == channel, Draft.channel_user_id == channel_user_id, Draft.status == OPEN)
+            .order_by(Draft.updated_at.desc())
+            .limit(1)
+        )
+
+    def _welcome_back(self, draft: Draft, now: datetime) -> StepResult:
+        return StepResult(
+            draft.id,
+            (
+                Reply(text="Welcome back. Your answers so far are saved; here is where you left off."),
+                engine.current_question(self.flow, draft.state, now),
+            ),
+        )
+
+    def current(
+        self, draft_id: str, now: datetime, *, owner: tuple[str, str] | None = None, start: bool = False
+    ) -> StepResult:
+        """Where the conversation is. With `owner`, anyone else's draft is DraftNotFound; with `start`, an id offered
+        by `resume_or_offer` and not yet answered shows its first question."""
         with self.db.reading() as s:
             draft = s.get(Draft, draft_id)
-            if draft is None:
+            if draft is None and start and owner is not None:
+                return StepResult(draft_id, self._begin(s, *owner, now).replies, stored=False)
+            if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
                 raise DraftNotFound(draft_id)
             if draft.status == SUBMITTED:
                 request = s.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
@@ -135,20 +167,22 @@ class IntakeService:
         now: datetime,
         *,
         owner: tuple[str, str] | None = None,
+        start: bool = False,
         origin: Origin | None = None,
     ) -> StepResult:
         """One thing the person did. Safe to retry: a repeated submit returns the request made the first time.
 
         `owner` (channel, channel_user_id), when an adapter knows who is acting, must be the draft's identity:
-        anyone else's draft is DraftNotFound, so a forged draft id in a card cannot touch another person's draft.
+        anyone else's draft is DraftNotFound, so a forged or leaked draft id cannot touch another person's draft.
+        `start` (with `owner`): the id was offered by `resume_or_offer`, and a first answer to it stores the draft.
         `origin` is what the platform vouches for about the sender's organisation (`teams_tenant`), recorded with
         the request if this step submits it."""
         try:
-            return self._handle(draft_id, inbound, now, owner, origin)
+            return self._handle(draft_id, inbound, now, owner, origin, start and owner is not None)
         except (StaleDataError, IntegrityError):
             # Another delivery of the same message won the race; report what it did.
-            log.info("draft %s changed under us; answering from the stored state", draft_id)
-            return self.current(draft_id, now)
+            log.info("conversation %s changed under us; answering from the stored state", conversation_tag(draft_id))
+            return self.current(draft_id, now, owner=owner)
 
     def _handle(
         self,
@@ -157,24 +191,28 @@ class IntakeService:
         now: datetime,
         owner: tuple[str, str] | None = None,
         origin: Origin | None = None,
+        start: bool = False,
     ) -> StepResult:
         # Most answers only move the conversation on: one read and one version-guarded write, no transaction.
         # Anything more (an emergency to audit, a submission, a cancellation, a finished draft) takes the
         # transactional path below, which works it out again from the stored draft.
         with self.steps.connection() as conn:
             draft = conn.load(draft_id)
-            if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
+            if draft is None and start:
+                pass  # the first answer to an offered conversation: stored below, with the draft
+            elif draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
                 raise DraftNotFound(draft_id)
-            if draft.status == OPEN:
-                was_emergency = draft.state.get("answers", {}).get("immediate_danger")
+            elif draft.status == OPEN:
+                emergency_check = self.flow.roles["emergency_check"]
+                was_emergency = draft.state.get("answers", {}).get(emergency_check)
                 turn = engine.advance(self.flow, draft.state, inbound, now)
-                newly_emergency = turn.answers.get("immediate_danger") and not was_emergency
+                newly_emergency = turn.answers.get(emergency_check) and not was_emergency
                 if turn.action is None and not newly_emergency:
                     # A re-asked question (a bad answer, 'help', a stale form) changes nothing worth a write.
                     if turn.state != draft.state and not conn.save(draft, turn.state, now):
                         raise StaleDataError(f"draft {draft_id} was saved by another request")
                     return StepResult(draft_id, turn.replies)
-        return self._handle_in_transaction(draft_id, inbound, now, owner, origin)
+        return self._handle_in_transaction(draft_id, inbound, now, owner, origin, start)
 
     def _handle_in_transaction(
         self,
@@ -183,9 +221,16 @@ class IntakeService:
         now: datetime,
         owner: tuple[str, str] | None = None,
         origin: Origin | None = None,
+        start: bool = False,
     ) -> StepResult:
         with self.db.transaction() as s:
             draft = s.get(Draft, draft_id)
+            if draft is None and start and owner is not None:
+                begun = self._begin(s, *owner, now)
+                first = engine.advance(self.flow, begun.state, inbound, now)
+                if first.action is None and first.state == begun.state:
+                    return StepResult(draft_id, first.replies, stored=False)  # re-asked: still nothing to keep
+                draft = self._new_draft(s, draft_id, owner, begun.state, now)
             if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
                 raise DraftNotFound(draft_id)
             if draft.status == SUBMITTED:
@@ -198,18 +243,18 @@ class IntakeService:
                     (Reply(text="This conversation has finished. Start a new one to raise another concern."),),
                     done=True,
                 )
-            was_emergency = draft.state.get("answers", {}).get("immediate_danger")
+            was_emergency = draft.state.get("answers", {}).get(self.flow.roles["emergency_check"])
             turn = engine.advance(self.flow, draft.state, inbound, now)
             draft.state = turn.state
             draft.step = turn.state.get("step")
             draft.updated_at = now
-            if turn.answers.get("immediate_danger") and not was_emergency:
+            if turn.answers.get(self.flow.roles["emergency_check"]) and not was_emergency:
                 audit.record(
                     s,
                     at=now,
                     actor=self._actor(draft),
                     action="emergency.advised",
-                    detail={"draft_id": draft.id, "channel": draft.channel},
+                    detail={"conversation": conversation_tag(draft.id), "channel": draft.channel},
                 )
             if turn.action == SUBMIT:
                 submitted = self._submit(s, draft, now, origin)
@@ -224,6 +269,25 @@ class IntakeService:
                     draft.state = {"answers": {}, "status": "cancelled"}
                 return StepResult(draft_id, turn.replies, done=True)
             return StepResult(draft_id, turn.replies)
+
+    def _new_draft(
+        self, s: Session, draft_id: str, owner: tuple[str, str], state: dict[str, Any], now: datetime
+    ) -> Draft:
+        referrer = self._referrer(s, *owner)
+        draft = Draft(
+            id=draft_id,
+            channel=owner[0],
+            channel_user_id=owner[1],
+            referrer_id=referrer.id if referrer else None,
+            status=OPEN,
+            step=state["step"],
+            state=state,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(draft)
+        s.flush()  # a second first answer racing this one fails here and is answered from what this one stored
+        return draft
 
     def open_draft(self, channel: str, channel_user_id: str) -> str | None:
         """The id of this identity's open draft, without starting one (a typed 'hello' must not become an answer)."""
@@ -255,7 +319,9 @@ class IntakeService:
         today = now.astimezone(LONDON).date()
         answers, problems = engine.submission_problems(self.flow, draft.state, today)
         if problems:
-            log.warning("draft %s failed validation at submission (%s)", draft.id, problems[0].key)
+            log.warning(
+                "conversation %s failed validation at submission (%s)", conversation_tag(draft.id), problems[0].key
+            )
             return engine.reask(self.flow, draft.state, problems[0], today)
         rules = self.flow.rules
         facts = facts_from_answers(answers, today)

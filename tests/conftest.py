@@ -103,7 +103,7 @@ def app(database_url: str, clock: FakeClock) -> Iterator[Flask]:
     app = create_app(
         {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
             "OUTBOX_SEND_NOW_EXECUTOR": InlineExecutor(),

@@ -37,7 +37,7 @@ def _create_app() -> Flask:
     create_app=_create_app,
     add_default_commands=False,
     add_version_option=False,
-    load_dotenv=False,
+    load_dotenv=True,  # a .env file in the current directory (the environment wins): see .env.example
 )
 def main() -> None:
     """Early help and safeguarding intake: serve the chat, manage the database and the threshold rules."""

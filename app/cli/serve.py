@@ -21,9 +21,8 @@ def serve_command(workers: int) -> None:
     host, port = settings.get("HOST"), settings.get("PORT")
     env = dict(os.environ)
     if settings.secret_key_generated:
-        click.echo("SECRET_KEY is not set: using a random one, so sessions end when the service restarts.")
-        # One key for every worker, so a session made by one is valid in the others.
-        env["SECRET_KEY"] = settings.secret_key
+        # Every worker and the clock read the same generated key from the instance folder.
+        click.echo("SECRET_KEY is not set: local development uses the key kept in the instance folder.")
     children: list[subprocess.Popen[bytes]] = []
     if settings.flag("START_CLOCK"):
         children.append(subprocess.Popen([sys.executable, "-m", "app.clock"], env=env))
@@ -42,6 +41,9 @@ def serve_command(workers: int) -> None:
             "4",
             "--access-logfile",
             "-",
+            # Conversation ids in paths are logged as short tags.
+            "--logger-class",
+            "app.logs.RedactingAccessLog",
             "app:create_app()",
         ],
         env=env,

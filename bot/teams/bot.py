@@ -18,7 +18,6 @@ from microsoft_agents.activity import Activity, AdaptiveCardInvokeResponse
 from sqlalchemy.exc import OperationalError
 
 from bot.teams import cards
-from intake.conversation.engine import CARRY_ON
 from intake.conversation.turn import Inbound
 from intake.service import DraftNotFound, IntakeService, StepResult
 
@@ -235,8 +234,6 @@ class TeamsBot:
             return False
 
     def _input_kind(self, step: str | None) -> str:
-        if step == CARRY_ON:
-            return "choice"
         try:
             return self.intake.flow.question(step or "").input
         except KeyError:

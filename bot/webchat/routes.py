@@ -1,4 +1,11 @@
-"""HTTP routes of the browser chat: the page, a no-script form, and the JSON API."""
+"""HTTP routes of the browser chat: the page, a no-script form, and the JSON API.
+
+A conversation belongs to the browser that started it: its chat identity is a random id in the signed session
+cookie, and every route answers only for that identity's drafts (anyone else, and any Slack or Teams draft, gets the
+same 404 as an id that does not exist). The cookie ends with the browser session, and the identity after
+CHAT_IDLE_TIMEOUT_MINUTES without a request (a signed timestamp checked here, so a copied cookie dies too). A new
+conversation is only offered until its first answer: the draft is stored then, so a visit writes nothing.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +30,19 @@ from sqlalchemy.exc import OperationalError
 from intake.conversation.turn import Inbound
 from intake.referrer_updates import ReferrerUpdates, updates_for
 from intake.service import DraftNotFound, IntakeService, StepResult
+from intake.store.database import log_database_error
 
 blueprint = Blueprint(
     "webchat", __name__, template_folder="templates", static_folder="static", static_url_path="/chat/static"
 )
 
 CHANNEL = "webchat"
+IDENTITY = "webchat_id"
+SEEN = "webchat_seen"
+OFFERED = "webchat_offered"
+# The last-seen time is signed again at most this often, so most messages leave the cookie as it is.
+SEEN_REFRESH_SECONDS = 60
+NOT_FOUND = "No conversation has that id. Start a new one with POST /chat/conversations."
 MAX_TEXT = 5000
 MAX_QUESTION_ID = 100
 DB_DOWN = (
@@ -46,12 +60,43 @@ def _now() -> datetime:
     return clock()
 
 
-def _identity() -> str:
-    # The browser's chat identity lives in the signed session cookie, so nobody can claim someone else's drafts.
-    if "webchat_id" not in session:
-        session["webchat_id"] = str(uuid.uuid4())
-        session.permanent = True
-    return session["webchat_id"]
+def _identity(create: bool = True) -> str | None:
+    """This browser's chat identity, made on first use (when `create`); None when it has none or it idled out."""
+    now = _now().timestamp()
+    identity, seen = session.get(IDENTITY), session.get(SEEN)
+    idle: float = current_app.extensions["chat_idle_seconds"]
+    if identity is not None and (not isinstance(seen, int | float) or now - seen > idle):
+        for key in (IDENTITY, SEEN, OFFERED, "webchat_done", "webchat_flash"):
+            session.pop(key, None)
+        identity = None
+    if identity is None:
+        if not create:
+            return None
+        identity = session[IDENTITY] = str(uuid.uuid4())
+        session[SEEN] = now
+    elif now - seen >= SEEN_REFRESH_SECONDS:
+        session[SEEN] = now
+    return identity
+
+
+def _offer(identity: str) -> StepResult:
+    """This browser's open draft, or a new conversation offered under an id kept in its cookie (nothing stored)."""
+    result = _service().resume_or_offer(CHANNEL, identity, _now(), session.get(OFFERED))
+    if not result.stored and session.get(OFFERED) != result.draft_id:
+        session[OFFERED] = result.draft_id
+    return result
+
+
+def _answer(conversation_id: str, inbound: Inbound) -> StepResult:
+    """Apply an answer to this browser's conversation; DraftNotFound for anyone else's, or none."""
+    identity = _identity(create=False)
+    if identity is None or not conversation_id:
+        raise DraftNotFound(conversation_id)
+    offered = conversation_id == session.get(OFFERED)
+    result = _service().handle(conversation_id, inbound, _now(), owner=(CHANNEL, identity), start=offered)
+    if offered and result.stored:
+        session.pop(OFFERED, None)  # the draft exists now; the next conversation gets a new id
+    return result
 
 
 def _result_json(result: StepResult) -> dict[str, Any]:
@@ -104,20 +149,26 @@ def _inbound_from_json(body: Any) -> Inbound:
 @blueprint.post("/chat/conversations")
 def create_conversation() -> tuple[Response, int]:
     try:
-        result = _service().open_conversation(CHANNEL, _identity(), _now())
-    except OperationalError:
-        current_app.logger.exception("database unavailable opening a conversation")
+        result = _offer(_identity() or "")
+    except OperationalError as err:
+        log_database_error("opening a conversation", err)
         return _problem(503, DB_DOWN)
     return jsonify(_result_json(result)), 201
 
 
 @blueprint.get("/chat/conversations/<conversation_id>")
 def show_conversation(conversation_id: str) -> tuple[Response, int]:
+    identity = _identity(create=False)
+    if identity is None:
+        return _problem(404, NOT_FOUND)
     try:
-        result = _service().current(conversation_id, _now())
+        result = _service().current(
+            conversation_id, _now(), owner=(CHANNEL, identity), start=conversation_id == session.get(OFFERED)
+        )
     except DraftNotFound:
-        return _problem(404, "No conversation has that id. Start a new one with POST /chat/conversations.")
-    except OperationalError:
+        return _problem(404, NOT_FOUND)
+    except OperationalError as err:
+        log_database_error("showing a conversation", err)
         return _problem(503, DB_DOWN)
     return jsonify(_result_json(result)), 200
 
@@ -132,11 +183,11 @@ def post_message(conversation_id: str) -> tuple[Response, int]:
     except ValueError as err:
         return _problem(400, str(err))
     try:
-        result = _service().handle(conversation_id, inbound, _now())
+        result = _answer(conversation_id, inbound)
     except DraftNotFound:
-        return _problem(404, "No conversation has that id. Start a new one with POST /chat/conversations.")
-    except OperationalError:
-        current_app.logger.exception("database unavailable handling a message")
+        return _problem(404, NOT_FOUND)
+    except OperationalError as err:
+        log_database_error("handling a message", err)
         return _problem(503, DB_DOWN)
     return jsonify(_result_json(result)), 200
 
@@ -146,21 +197,24 @@ def post_message(conversation_id: str) -> tuple[Response, int]:
 
 def _updates() -> ReferrerUpdates:
     """Outcomes and messages the hub sent this browser's person since they were last here (never fatal)."""
-    if "webchat_id" not in session:
+    identity = _identity(create=False)
+    if identity is None:
         return ReferrerUpdates()
     try:
-        return updates_for(current_app.extensions["db"], CHANNEL, session["webchat_id"], _now())
-    except OperationalError:
-        current_app.logger.exception("database unavailable reading referrer updates")
+        return updates_for(current_app.extensions["db"], CHANNEL, identity, _now())
+    except OperationalError as err:
+        log_database_error("reading referrer updates", err)
         return ReferrerUpdates()
 
 
 @blueprint.get("/")
 def page() -> str | tuple[str, int]:
+    identity = _identity() or ""
     flash = session.pop("webchat_flash", None)
     try:
-        result = _service().open_conversation(CHANNEL, _identity(), _now())
-    except OperationalError:
+        result = _offer(identity)
+    except OperationalError as err:
+        log_database_error("showing the chat page", err)
         return render_template("webchat/chat.html", result=None, error=DB_DOWN), 503
     return render_template("webchat/chat.html", result=result, error=flash, updates=_updates())
 
@@ -212,10 +266,11 @@ def form_post() -> Response:
     else:
         inbound = Inbound(text=request.form.get("text", "")[:MAX_TEXT], question_id=question_id)
     try:
-        result = _service().handle(conversation_id, inbound, _now())
+        result = _answer(conversation_id, inbound)
     except DraftNotFound:
         return redirect(url_for("webchat.page"))
-    except OperationalError:
+    except OperationalError as err:
+        log_database_error("handling a form answer", err)
         session["webchat_flash"] = DB_DOWN
         return redirect(url_for("webchat.page"))
     if result.done:

@@ -38,6 +38,9 @@ SECTIONS = ("safety", "about_you", "about_child", "concern", "consent", "review"
 # Values worked out from the answers that ask_if may test, besides the answers themselves.
 DERIVED = ("child_age", "has_profile")
 _OPERATORS = {"any_of", "not_in", "under", "at_least"}
+# What the engine relies on a question for; questions.yaml says which question plays each role.
+ROLES = ("emergency_check", "emergency_carry_on", "unborn", "birth_date", "age_estimate", "adult_check")
+REQUIRED_ROLES = ("emergency_check", "unborn", "birth_date", "age_estimate")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Question:
     min_value: float | None = None
     max_value: float | None = None
     review: bool = True
+    role: str | None = None
     # Left out of the hash (a dict cannot be hashed) so a Question can key the cache of its validation schema.
     ask_if: dict[str, Any] = field(default_factory=dict, hash=False)
     # Set on the pages an `indicators` question expands into: which category, which page of how many.
@@ -145,6 +149,7 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
         raise QuestionFileError(f"{path.name}: expected a list of questions")
     questions: list[Question] = []
     seen: set[str] = set()
+    roles: dict[str, str] = {}
     for i, item in enumerate(raw):
         where = f"{path.name}: question {i + 1}"
         if not isinstance(item, dict) or "id" not in item or "kind" not in item or "prompt" not in item:
@@ -156,6 +161,12 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
             raise QuestionFileError(f"{where}: duplicate or malformed id")
         if item.get("section", "") not in SECTIONS:
             raise QuestionFileError(f"{where}: section must be one of {', '.join(SECTIONS)}")
+        if item.get("role") is not None and item["role"] not in ROLES:
+            raise QuestionFileError(f"{where}: unknown role {item['role']!r} (one of {', '.join(ROLES)})")
+        if item.get("role") is not None and item["role"] in roles:
+            raise QuestionFileError(f"{where}: role {item['role']!r} is already {roles[item['role']]!r}'s")
+        if item.get("role") is not None:
+            roles[item["role"]] = item["id"]
         if item["kind"] in ("choice", "multi") and not item.get("choices"):
             raise QuestionFileError(f"{where}: a {item['kind']} question needs choices")
         _check_conditions(where, item.get("ask_if", {}), seen)
@@ -182,11 +193,15 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
                 min_value=item.get("min"),
                 max_value=item.get("max"),
                 review=bool(item.get("review", True)),
+                role=item.get("role"),
                 ask_if=dict(item.get("ask_if", {})),
             )
         )
-    if not questions or questions[0].id != "immediate_danger":
-        raise QuestionFileError(f"{path.name}: the first question must be immediate_danger (safety first)")
+    if not questions or questions[0].role != "emergency_check":
+        raise QuestionFileError(f"{path.name}: the first question must be the emergency_check (safety first)")
+    missing = [r for r in REQUIRED_ROLES if r not in roles]
+    if missing:
+        raise QuestionFileError(f"{path.name}: no question has the role {', '.join(missing)}")
     if questions[-1].kind != "review":
         raise QuestionFileError(f"{path.name}: the last question must be the review")
     return tuple(questions)

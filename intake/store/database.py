@@ -6,6 +6,7 @@ open, do the database work, commit. Slow calls (Slack, Teams) never happen insid
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names, so Alembic migrations can alter them on SQLite and PostgreSQL alike.
@@ -40,13 +41,23 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def build_engine(url: str, **kwargs: object) -> Engine:
+DEFAULT_LOCK_TIMEOUT_SECONDS = 15.0
+
+
+def build_engine(url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS, **kwargs: object) -> Engine:
+    """The service's engine. `lock_timeout`: how long a statement waits for a lock another connection holds before
+    it fails (and the person is told to send their answer again).
+
+    `hide_parameters`: a failed statement's error (and so any log line or traceback that quotes it) never carries
+    the values it was binding, which are people's answers."""
     url = normalise_url(url)
     parsed = make_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": lock_timeout, "check_same_thread": False}, **kwargs)
+        busy_ms = int(lock_timeout * 1000)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -54,13 +65,42 @@ def build_engine(url: str, **kwargs: object) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.close()
 
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("connect_args", {"options": f"-c lock_timeout={int(lock_timeout * 1000)}"})
     engine = create_engine(url, **kwargs)
     ping_when_idle(engine, trusted_for=TRUSTED_FOR_SECONDS)
     return engine
+
+
+def is_database_error(err: BaseException) -> bool:
+    """A database failure, as SQLAlchemy raises it or as a driver does."""
+    if isinstance(err, DBAPIError):
+        return True
+    module = type(err).__module__
+    return module.startswith(("psycopg", "sqlite3"))
+
+
+def describe_database_error(err: BaseException) -> str:
+    """What a database failure was, for a log line: SQLAlchemy's and the driver's error classes and the error code,
+    never the text, which can quote the values of the row (PostgreSQL's 'Failing row contains (...)')."""
+    original = err.orig if isinstance(err, DBAPIError) and err.orig is not None else err
+    code = getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", None)
+    kinds = [f"{type(original).__module__}.{type(original).__qualname__}"]
+    if original is not err:
+        kinds.insert(0, type(err).__name__)
+    return " / ".join(kinds) + (f" ({code})" if code else "") + " (message not logged)"
+
+
+_log = logging.getLogger("earlyhelp.database")
+
+
+def log_database_error(doing: str, err: BaseException) -> None:
+    """One line saying the database failed while `doing` something, without anything the statement carried."""
+    _log.error("database unavailable %s: %s", doing, describe_database_error(err))
 
 
 # A connection returned to the pool less than this long ago was working a moment ago: it is lent out unchecked.
@@ -96,8 +136,10 @@ def ping_when_idle(engine: Engine, trusted_for: float) -> None:
 class Database:
     """An engine plus a session factory; `transaction()` is the unit of work everyone uses."""
 
-    def __init__(self, url: str, **engine_kwargs: object) -> None:
-        self.engine = build_engine(url, **engine_kwargs)
+    def __init__(
+        self, url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS, **engine_kwargs: object
+    ) -> None:
+        self.engine = build_engine(url, lock_timeout=lock_timeout, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

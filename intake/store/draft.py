@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -34,3 +35,9 @@ class Draft(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     __mapper_args__ = {"version_id_col": version}
+
+
+def conversation_tag(draft_id: str) -> str:
+    """A short tag that follows one conversation through the logs and audit events without being its id: the id is
+    the key to the draft's answers, and a hash cannot be turned back into it."""
+    return hashlib.sha256(draft_id.encode()).hexdigest()[:12]

@@ -151,6 +151,7 @@ class DraftSteps:
                 parameters,
                 err,
                 self._dialect.loaded_dbapi.Error,
+                hide_parameters=True,  # as the engine does: the parameters are people's answers
                 connection_invalidated=disconnected,
                 dialect=self._dialect,
             ) from err

@@ -14,6 +14,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 
+from intake.conversation.ages import whole_years
 from intake.conversation.question import Question
 from intake.conversation.turn import Choice
 from intake.validation.step import field_for, first_message
@@ -27,10 +28,6 @@ class RequestProblem:
 
     key: str
     message: str
-
-
-def whole_years(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 class RequestRules(Schema):

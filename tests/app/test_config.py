@@ -36,7 +36,7 @@ def test_phone_numbers_from_the_environment_reach_the_conversation_and_the_decis
     app = create_app(
         {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "s",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "HUB_URGENT_PHONE": "01632 960999",
             "EMERGENCY_DUTY_TEAM_PHONE": "01632 960888",

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def _start(db_url: str, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
-        "SECRET_KEY": "crash-test",
+        "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
         "START_CLOCK": "false",
         "PYTHONPATH": str(ROOT),
     }
@@ -64,6 +65,10 @@ def _start(db_url: str, port: int) -> subprocess.Popen[bytes]:
     pytest.fail("the service did not start in time")
 
 
+# The browser's cookie: the conversation is reachable only with the session cookie that started it.
+_browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+
 def _post(port: int, path: str, body: dict | None = None) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
@@ -71,7 +76,7 @@ def _post(port: int, path: str, body: dict | None = None) -> dict:
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with _browser.open(request, timeout=30) as response:
         return json.loads(response.read())
 
 
@@ -90,7 +95,7 @@ def test_draft_survives_the_web_process_being_killed(tmp_path: Path) -> None:
 
     proc = _start(db_url, port)
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/chat/conversations/{cid}", timeout=30) as response:
+        with _browser.open(f"http://127.0.0.1:{port}/chat/conversations/{cid}", timeout=30) as response:
             current = json.loads(response.read())
         assert current["replies"][-1]["question_id"] == "referrer_role"
         carried_on = _post(port, f"/chat/conversations/{cid}/messages", {"text": "Class teacher"})

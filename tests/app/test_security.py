@@ -29,7 +29,7 @@ def test_chat_api_is_rate_limited_with_a_clear_message(database_url: str, clock:
     app = create_app(
         {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "s",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
             "CHAT_RATE_LIMIT": "3/minute",
@@ -51,7 +51,7 @@ def test_sign_in_attempts_are_limited_but_the_form_is_not(database_url: str, clo
     app = create_app(
         {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "s",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
             "SIGN_IN_RATE_LIMIT": "2/minute",

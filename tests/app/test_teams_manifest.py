@@ -43,7 +43,13 @@ def pixels(width: int, raw: bytes) -> list[tuple[int, ...]]:
 
 
 def run(tmp_path: Path, **settings: Any) -> Any:
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "test-secret", **settings})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            **settings,
+        }
+    )
     return app.test_cli_runner().invoke(args=["teams", "manifest", "--out", str(tmp_path / "pkg")])
 
 

@@ -40,7 +40,7 @@ def slack_app(database_url: str, clock: Any, slack_api: SlackApiStub) -> Iterato
     app = create_app(
         {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
             **slack_settings(slack_api),

@@ -31,7 +31,13 @@ OTHER_TENANT = "00000000-0000-4000-8000-00000000bb02"
 
 def build(database_url: str, clock: Any, **settings: Any) -> Flask:
     return create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, "CLOCK": clock, **settings}
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+            **settings,
+        }
     )
 
 

@@ -24,7 +24,13 @@ def multi_app(database_url: str, clock: Any, slack_api: SlackApiStub) -> Iterato
     settings = slack_settings(slack_api, SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="test-client-secret")
     settings.pop("SLACK_BOT_TOKEN")
     app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, "CLOCK": clock, **settings}
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+            **settings,
+        }
     )
     yield app
     app.extensions["db"].dispose()

@@ -47,7 +47,7 @@ def teams_app(database_url: str, clock: Any, bot_framework: BotFramework) -> Ite
     app = create_app(
         {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
             "PUBLIC_URL": "https://hub.example.org",

@@ -163,7 +163,13 @@ def test_rates_use_the_configured_population(database_url: str, clock) -> None: 
     from app import create_app
 
     app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "t", "TESTING": True, "CLOCK": clock, "CHILD_POPULATION": "30000"}
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+            "CHILD_POPULATION": "30000",
+        }
     )
     with app.extensions["db"].transaction() as s:
         seed(s)

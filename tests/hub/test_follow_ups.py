@@ -214,6 +214,9 @@ def test_snooze_and_cancel_are_audited_and_checked(app: Flask, plan: FollowUpPla
 def test_follow_ups_scheduled_on_submission_through_the_app(client, app: Flask, clock: FakeClock) -> None:
     from tests.hub.test_new_request_alerts import _submit
 
+    # The referrer comes back two days later in the same browser: a council that allows that sets a long
+    # CHAT_IDLE_TIMEOUT_MINUTES (the default hour would have ended this browser's chat identity by then).
+    app.extensions["chat_idle_seconds"] = 7 * 24 * 3600
     request = _submit(client)
     db = app.extensions["db"]
     with db.reading() as s:
@@ -269,10 +272,24 @@ def test_a_follow_up_stuck_running_is_recovered(app: Flask, plan: FollowUpPlan, 
 def test_follow_ups_survive_a_restart(database_url: str, clock: FakeClock) -> None:
     from app import create_app
 
-    first = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t", "TESTING": True, "CLOCK": clock})
+    first = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+        }
+    )
     rid = _submitted(first.extensions["db"], first.extensions["follow_ups"], clock.now)
     first.extensions["db"].dispose()
-    second = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t", "TESTING": True, "CLOCK": clock})
+    second = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+        }
+    )
     report = run_due(second.extensions["db"], second.extensions["follow_ups"], clock.advance(days=2))
     assert report.done == 3
     assert {k for k, _, r in _messages(second.extensions["db"]) if r == rid} == {

@@ -164,7 +164,7 @@ def test_session_cookie_is_http_only_and_same_site(app: Flask, client: FlaskClie
 def test_secure_cookie_setting(database_url: str, clock: FakeClock) -> None:
     from app import create_app
 
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k", "TESTING": True, "CLOCK": clock,
-                      "SESSION_COOKIE_SECURE": "true"})  # fmt: skip
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+                      "TESTING": True, "CLOCK": clock, "SESSION_COOKIE_SECURE": "true"})  # fmt: skip
     assert app.config["SESSION_COOKIE_SECURE"] is True
     app.extensions["db"].dispose()

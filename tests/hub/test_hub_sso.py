@@ -30,7 +30,7 @@ def sso_app(database_url: str, clock: FakeClock, provider: Provider) -> Iterator
     app = create_app(
         {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
             "OIDC_ISSUER": provider.url,

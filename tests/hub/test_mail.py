@@ -28,7 +28,7 @@ def build(database_url: str, clock: FakeClock, **settings: Any) -> Flask:
     return create_app(
         {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
             "PUBLIC_URL": "https://rfs.example.org",

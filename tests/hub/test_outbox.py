@@ -240,11 +240,25 @@ def test_a_crashing_message_fails_once_its_attempts_are_used(app: Flask, clock: 
 
 
 def test_pending_messages_survive_a_restart(database_url: str, clock: FakeClock) -> None:
-    first = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t", "TESTING": True, "CLOCK": clock})
+    first = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+        }
+    )
     ids = _enqueue(first.extensions["db"], clock.now, n=2)
     first.extensions["db"].dispose()  # the process ends before the clock's next tick
 
-    second = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t", "TESTING": True, "CLOCK": clock})
+    second = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+        }
+    )
     slack = RecordingNotifier()
     assert run_due(second.extensions["db"], {"slack": slack}, clock.now).sent == 2
     assert sorted(d.id for d in slack.delivered) == ids

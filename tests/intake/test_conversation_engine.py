@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from intake.conversation import engine
+from intake.conversation import engine, plan
 from intake.conversation.question import QuestionFileError, load_questions
 from intake.conversation.turn import Inbound
 from routing import load_rules
@@ -125,16 +125,16 @@ def test_every_category_is_asked_in_pages_of_at_most_ten_signs(age: float | None
     values = {"child_unborn": False, "concern_categories": categories}
     if age is not None:
         values["child_age_estimate"] = age
-    pages = engine._indicator_pages(FLOW, FLOW.question("indicators"), values, TODAY)
+    pages = plan._indicator_pages(FLOW, FLOW.question("indicators"), values, TODAY)
     offered = [c.value for p in pages for c in p.choices]
-    assert all(1 <= len(p.choices) <= engine.INDICATOR_PAGE_SIZE for p in pages)
+    assert all(1 <= len(p.choices) <= plan.INDICATOR_PAGE_SIZE for p in pages)
     assert len(offered) == len(set(offered)), "each sign is shown once"
     expected = FLOW.rules.indicators_for(categories, age, False)
     assert set(offered) == {i.id for i in expected}
 
 
 def test_an_unborn_baby_gets_the_pre_birth_signs_too() -> None:
-    pages = engine._indicator_pages(
+    pages = plan._indicator_pages(
         FLOW, FLOW.question("indicators"), {"child_unborn": True, "concern_categories": ["neglect"]}, TODAY
     )
     assert [p.category for p in pages][-1] == "pre_birth"
@@ -196,12 +196,50 @@ def test_changing_the_categories_re_asks_only_the_pages_that_changed() -> None:
 def test_the_questions_file_is_checked_when_it_loads(tmp_path: Path) -> None:
     bad = tmp_path / "q.yaml"
     bad.write_text(
-        "- {id: immediate_danger, kind: yes_no, section: safety, prompt: x}\n"
+        "- {id: immediate_danger, role: emergency_check, kind: yes_no, section: safety, prompt: x}\n"
         "- {id: b, kind: text, section: about_you, prompt: y, ask_if: {later: true}}\n"
         "- {id: later, kind: review, section: review, prompt: z}\n"
     )
     with pytest.raises(QuestionFileError, match="not asked before it"):
         load_questions(bad)
     bad.write_text("- {id: a, kind: text, section: about_you, prompt: y}\n")
-    with pytest.raises(QuestionFileError, match="immediate_danger"):
+    with pytest.raises(QuestionFileError, match="emergency_check"):
         load_questions(bad)
+
+
+def test_questions_name_the_roles_the_engine_relies_on(tmp_path: Path) -> None:
+    bad = tmp_path / "q.yaml"
+    head = "- {id: danger, role: emergency_check, kind: yes_no, section: safety, prompt: x}\n"
+    bad.write_text(head + "- {id: b, role: astronaut, kind: text, section: about_you, prompt: y}\n")
+    with pytest.raises(QuestionFileError, match="unknown role 'astronaut'"):
+        load_questions(bad)
+    bad.write_text(head + "- {id: b, role: emergency_check, kind: yes_no, section: safety, prompt: y}\n")
+    with pytest.raises(QuestionFileError, match="already 'danger'"):
+        load_questions(bad)
+    bad.write_text(head + "- {id: r, kind: review, section: review, prompt: z}\n")
+    with pytest.raises(QuestionFileError, match="no question has the role unborn, birth_date, age_estimate"):
+        load_questions(bad)
+
+
+@pytest.mark.parametrize(
+    ("born", "today", "whole", "fraction"),
+    [
+        ("2016-03-14", "2026-03-13", 9, 9.997),
+        ("2016-03-14", "2026-03-14", 10, 10.0),
+        ("2016-02-29", "2027-02-28", 11, 11.0),  # a leap-day birthday falls on 28 February in other years
+        ("2016-02-29", "2027-02-27", 10, 10.997),
+        ("2026-08-24", "2026-11-24", 0, 0.252),
+    ],
+)
+def test_ages_in_whole_years_and_with_the_fraction_the_rules_weigh(
+    born: str, today: str, whole: int, fraction: float
+) -> None:
+    from datetime import date
+
+    from intake.conversation.ages import child_age, child_age_years
+
+    day = date.fromisoformat(today)
+    assert child_age(False, born, None, day) == whole
+    assert child_age_years(False, born, None, day) == fraction
+    assert child_age_years(False, None, 7, day) == 7.0
+    assert child_age_years(True, born, 7, day) is None

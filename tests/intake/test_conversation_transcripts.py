@@ -332,7 +332,14 @@ def test_a_draft_is_resumed_after_a_restart(app: Flask, clock: FakeClock, databa
     app.extensions["db"].dispose()
     # A new app on the same database: the process restarted.
     clock.advance(hours=20)
-    again = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, "CLOCK": clock})
+    again = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+        }
+    )
     try:
         resumed = chat(again, clock)
         result = resumed.play(

@@ -78,7 +78,14 @@ def test_a_restarted_service_resumes_the_draft(app: Flask, client: FlaskClient, 
     cid = data["conversation_id"]
     client.post(f"/chat/conversations/{cid}/messages", json={"choice": "no"})
     app.extensions["db"].dispose()  # the old process is gone
-    fresh = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True, "CLOCK": clock})
+    fresh = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+        }
+    )
     fresh_client = fresh.test_client()
     fresh_client.set_cookie("session", client.get_cookie("session").value)
     resumed = fresh_client.post("/chat/conversations").get_json()
