@@ -31,11 +31,12 @@ from hub.notifiers.webchat import WebchatNotifier
 from hub.outbox_sweep import RetryPolicy
 from hub.web import init_hub
 from intake.conversation.engine import Flow
+from intake.labels import Labels, when
 from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
 from intake.store.database import Database
 from intake.verification import Partners
-from intake.working_day import DEFAULT_HUB_HOURS, LONDON
+from intake.working_day import DEFAULT_HUB_HOURS
 from routing import load_rules
 
 _ERROR_PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
@@ -82,6 +83,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["db"] = db
     app.extensions["rules"] = rules
     app.extensions["intake"] = intake
+    # The words every channel shows for stored codes (intake.labels), from the questions and the rules.
+    app.extensions["labels"] = Labels.of(flow.question("referrer_agency").choices, rules)
+    app.jinja_env.globals["labels"] = app.extensions["labels"]
     app.extensions["clock"] = clock
     app.extensions["chat_idle_seconds"] = settings.integer("CHAT_IDLE_TIMEOUT_MINUTES") * 60
     app.extensions.setdefault("clock_jobs", []).append(register_retention_job)
@@ -183,7 +187,9 @@ def _register_teams(app: Flask, settings: Settings, intake: IntakeService, clock
         if hub is None:
             raise ValueError("TEAMS_HUB_CONVERSATION must look like <serviceUrl>v3/conversations/<conversation id>")
     app.extensions["teams_connector"] = connector
-    app.extensions["notifiers"]["teams"] = TeamsNotifier(connector, settings.public_url, app.extensions["db"])
+    app.extensions["notifiers"]["teams"] = TeamsNotifier(
+        connector, settings.public_url, app.extensions["db"], app.extensions["labels"]
+    )
     if hub is not None:
         app.extensions["hub_destinations"].append(HubDestination("teams", hub))
     app.extensions["teams_hub"] = hub
@@ -259,9 +265,7 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_filters(app: Flask) -> None:
-    @app.template_filter("london")
-    def london(value: datetime | None) -> str:
-        return value.astimezone(LONDON).strftime("%a %d %b %Y %H:%M") if value else ""
+    app.template_filter("london")(when)
 
 
 def _register_commands(app: Flask) -> None:

@@ -102,7 +102,7 @@ def register_slack(app: Flask, listener_executor: Executor | None = None) -> Non
     )
     # Before the hub's submit listener, which sends the receipt to the address remembered here.
     intake.listeners.insert(0, remember_address)
-    app.extensions["notifiers"]["slack"] = SlackNotifier(token_for, intake.db, config.api_url)
+    app.extensions["notifiers"]["slack"] = SlackNotifier(token_for, intake.db, config.api_url, app.extensions["labels"])
     if config.hub_channel:
         app.extensions["hub_destinations"].append(HubDestination("slack", hub_recipient(config.hub_channel)))
     app.extensions.setdefault("clock_jobs", []).append(register_event_cleanup)

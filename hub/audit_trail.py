@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.auth import HUB_MANAGER, current_staff, now, require_role
+from intake.labels import neutralise
 from intake.store import audit
 from intake.store.audit import AuditEvent
 from intake.store.support_request import SupportRequest
@@ -112,5 +113,4 @@ def export(request_id: int) -> Response:
 
 
 def _cell(value: str) -> str:
-    # A cell starting with = + - @ runs as a formula in a spreadsheet: quote it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return neutralise(value)  # a cell a spreadsheet would run as a formula is quoted

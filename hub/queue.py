@@ -113,31 +113,20 @@ def queue() -> str:
     assert staff is not None
     at = now()
     filters = QueueFilters.from_args(request.args)
-    rules = current_app.extensions["rules"]
     with current_app.extensions["db"].reading() as s:
         items = [_row(r, urgency, at) for r, urgency in s.execute(_query(filters, staff.actor, at))]
-    agency_labels = choice_labels("referrer_agency")
-    routes = sorted(((key, info.label) for key, info in rules.routes.items()), key=lambda kv: kv[1])
+    labels = current_app.extensions["labels"]
+    routes = sorted(labels.routes.items(), key=lambda kv: kv[1])
     return render_template(
         "hub/queue.html",
         items=items,
         filters=filters,
         statuses=STATUS_FILTERS,
         routes=routes,
-        agencies=sorted(agency_labels.items(), key=lambda kv: kv[1]),
-        agency_labels=agency_labels,
+        agencies=sorted(labels.agencies.items(), key=lambda kv: kv[1]),
         overdue_count=sum(1 for i in items if i["overdue"]),
         request_pages="hub_request" in current_app.blueprints,
     )
-
-
-def choice_labels(question_id: str) -> dict[str, str]:
-    """Value -> label of one question's choices, so pages show what the referrer picked in words."""
-    try:
-        question = current_app.extensions["intake"].flow.question(question_id)
-    except KeyError:
-        return {}
-    return {c.value: c.label for c in question.choices}
 
 
 def _row(r: SupportRequest, urgency: int, at: datetime) -> dict[str, Any]:

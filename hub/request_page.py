@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from hub import follow_up
 from hub.auth import HUB_MANAGER, HUB_WORKER, current_staff, now, require_role
-from hub.queue import choice_labels, is_urgent, span, verified_view
+from hub.queue import is_urgent, span, verified_view
 from hub.staff import staff_choices
 from intake import triage
 from intake.actor import display_actor
@@ -126,7 +126,7 @@ def _timeline(s: Session, r: SupportRequest) -> list[TimelineEntry]:
         detail = None
         if e.action == "request.decided":
             outcome = e.detail.get("outcome")
-            detail = f"{triage.OUTCOMES.get(outcome, outcome)}, level {e.detail.get('hub_level')}"
+            detail = f"{current_app.extensions['labels'].outcome(outcome)}, level {e.detail.get('hub_level')}"
         elif e.action in ("request.assigned", "request.claimed") and e.detail.get("assigned_to"):
             detail = f"To {display_actor(e.detail['assigned_to'])}"
         elif e.action == "child_match.recorded":
@@ -157,7 +157,6 @@ def render_request(request_id: int, *, errors: dict[str, str] | None = None, for
             "answers": _answers(r),
             "reasons": (r.decision or {}).get("reasons", []),
             "urgent": is_urgent(s, r.id),
-            "agency_label": choice_labels("referrer_agency").get(r.referring_agency or "", r.referring_agency),
             "age": span(at - r.received_at),
             "due_in": span(r.decision_due_at - at) if r.decision_due_at else None,
             "overdue": bool(r.decision_due_at and r.decision_due_at < at and r.status != DECIDED),

@@ -210,6 +210,7 @@ def block_action(
     channel: str | None = None,
     user: str = USER,
     message_ts: str | None = None,
+    response_url: str = "https://hooks.slack.invalid/actions/2",
 ) -> str:
     payload: dict[str, Any] = {
         "type": "block_actions",
@@ -218,7 +219,7 @@ def block_action(
         "user": _user(user),
         "api_app_id": "A0APP",
         "token": "legacy",
-        "response_url": "https://hooks.slack.invalid/actions/2",
+        "response_url": response_url,
         "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
     }
     if view is not None:

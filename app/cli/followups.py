@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 from app.clock import sweep_due
 from hub.follow_up import list_follow_ups
 from hub.outbox_sweep import failed_messages
+from intake.labels import when
 from intake.store.follow_up import STATUSES
-from intake.working_day import LONDON
 
 
 @click.group("followups")
@@ -40,7 +40,7 @@ def list_command(statuses: tuple[str, ...], show_all: bool, request_id: int | No
     if not rows:
         click.echo("No follow-ups match.")
     for f, reference in rows:
-        due = f.due_at.astimezone(LONDON).strftime("%a %d %b %Y %H:%M")
+        due = when(f.due_at)
         what = reference or (f"draft {f.draft_id[:8]}" if f.draft_id else "-")
         extra = f"  ({f.outcome or f.last_error})" if (f.outcome or f.last_error) else ""
         click.echo(f"{f.id:>6}  {due}  {f.status:<9}  {f.kind:<26}  {what}{extra}")

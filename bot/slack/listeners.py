@@ -32,6 +32,7 @@ from bot.slack import home, modal
 from bot.slack.store import first_delivery
 from intake import my_requests
 from intake.conversation.turn import Inbound, Reply
+from intake.labels import SLACK_CLAIM_ACTION, SLACK_OPEN_ACTION
 from intake.service import DraftNotFound, IntakeService, StepResult
 
 log = logging.getLogger(__name__)
@@ -42,12 +43,13 @@ MESSAGE_SHORTCUT = "raise_concern_from_message"
 # The question a message shortcut's text answers (offered for the person to edit, never submitted unseen).
 MESSAGE_ANSWERS = "concern_details"
 SCOPES = ("commands", "chat:write")
-HUB_CLAIM_ACTION = "hub_claim"
-HUB_OPEN_ACTION = "hub_open"
 
 DB_DOWN = (
     "We could not save that just now because of a problem on our side. Your earlier answers are safe. "
     "Press the button again in a minute. If a child is in immediate danger, call 999 now."
+)
+CLAIM_DB_DOWN = (
+    "The hub's records could not be reached just now, so the request was not claimed. Try again in a minute."
 )
 EXPIRED = "This form is out of date. Start again from the app's Home tab or the slash command."
 
@@ -291,13 +293,18 @@ def create_bolt_app(
         except (KeyError, ValueError, TypeError):
             return
         who, _ = identity(context)
-        problem = claim(request_id, f"slack:{who}", clock())
+        try:
+            problem = claim(request_id, f"slack:{who}", clock())
+        except OperationalError:
+            # bolt would only log this: the person who clicked must hear that nothing happened.
+            log.exception("database unavailable claiming a request from Slack")
+            problem = CLAIM_DB_DOWN
         if problem:
             respond(text=problem, response_type="ephemeral", replace_original=False)
 
     # Claiming is quick database work, but its reply to the clicker is a Web API call: both after the ack.
-    app.action(HUB_CLAIM_ACTION)(ack=just_ack, lazy=[claim_request])
-    app.action(HUB_OPEN_ACTION)(just_ack)
+    app.action(SLACK_CLAIM_ACTION)(ack=just_ack, lazy=[claim_request])
+    app.action(SLACK_OPEN_ACTION)(just_ack)
 
     # -- Events API retries ------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.teams import cards
 from intake.conversation.turn import Inbound
+from intake.labels import TEAMS_CLAIM_VERB
 from intake.service import DraftNotFound, IntakeService, StepResult
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class TeamsBot:
             data = action.get("data") if isinstance(action.get("data"), dict) else {}
             data = {**data, "verb": action.get("verb") or data.get("verb")}
             try:
-                if data.get("verb") == "claim":
+                if data.get("verb") == TEAMS_CLAIM_VERB:
                     return invoke_message(self.claim(activity, data))
                 return invoke_card(self.card_action(activity, data))
             except OperationalError:
@@ -162,7 +163,7 @@ class TeamsBot:
     def card_action(self, activity: Activity, data: dict[str, Any]) -> dict[str, Any]:
         """A button on one of our cards. Returns the card to show next."""
         verb = data.get("verb")
-        if verb == "claim":
+        if verb == TEAMS_CLAIM_VERB:
             return cards.notice_card(self.claim(activity, data))
         if not _is_personal(activity):
             return cards.notice_card(SHARED_SPACE)

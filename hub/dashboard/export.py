@@ -1,8 +1,7 @@
 """CSV export of a dashboard table, safe to open in a spreadsheet.
 
-A cell that starts with = + - @ (or a tab or carriage return) could run as a formula in Excel or LibreOffice
-(CSV injection); such text cells get a leading apostrophe, which spreadsheets show as plain text. Numbers stay
-numbers: percentages as 0-100, times in London as YYYY-MM-DD HH:MM.
+Text a spreadsheet could run as a formula (CSV injection) is neutralised by intake.labels.neutralise, the guard the
+audit trail's export uses too. Numbers stay numbers: percentages as 0-100, times in London as YYYY-MM-DD HH:MM.
 """
 
 from __future__ import annotations
@@ -13,15 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 from hub.dashboard.tables import HOURS, PERCENT, RATE, Cell, Table
+from intake.labels import neutralise
 from intake.working_day import LONDON
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def cell_value(value: Any, kind: str) -> Any:

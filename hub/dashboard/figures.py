@@ -14,11 +14,9 @@ from typing import Any, NamedTuple
 
 from hub.dashboard.period import Period
 
-# Hub outcomes that mean a statutory assessment: a child in need assessment (s17) or a strategy discussion (s47).
-STATUTORY_OUTCOMES: dict[str, str] = {
-    "child_in_need_assessment": "Child in need assessment (section 17)",
-    "strategy_discussion": "Strategy discussion (section 47)",
-}
+# Hub outcomes (intake.triage.OUTCOMES) that mean a statutory assessment: a child in need assessment (s17) or a
+# strategy discussion (s47).
+STATUTORY_OUTCOMES: tuple[str, ...] = ("child_in_need_assessment", "strategy_discussion")
 
 # Upper edges in hours; the last bucket is open. Clock hours, not working hours: a Friday-evening request decided on
 # Monday morning shows as "2 to 3 days" here, while the on-time share (against decision_due_at) is in working days.

@@ -17,8 +17,8 @@ from hub.dashboard import charts, queries
 from hub.dashboard.export import table_csv
 from hub.dashboard.kept_months import register_keep_months_job
 from hub.dashboard.period import PRESETS, Choice, Filters, Period, choose, last_week
-from hub.dashboard.tables import TABLES, FigureSet, Labels, cell_text
-from intake.triage import OUTCOMES
+from hub.dashboard.tables import TABLES, FigureSet, cell_text
+from intake.labels import Labels
 from intake.working_day import LONDON
 
 blueprint = Blueprint(
@@ -47,14 +47,8 @@ def parse_child_population(raw: str) -> int:
 
 
 def init_dashboard(app: Flask, child_population: int) -> None:
-    """Register the dashboard and the names it shows for stored codes (from the questions and the rules)."""
-    rules = app.extensions["rules"]
-    flow = app.extensions["intake"].flow
-    agencies = {c.value: c.label for c in flow.question("referrer_agency").choices}
-    routes = {code: info.label for code, info in rules.routes.items()}
-    levels = {n: info.name for n, info in rules.levels.items()}
-    outcomes = dict(OUTCOMES)
-    app.extensions["dashboard"] = DashboardConfig(child_population, Labels(agencies, routes, outcomes, levels))
+    """Register the dashboard; the names it shows for stored codes are the app's (intake.labels)."""
+    app.extensions["dashboard"] = DashboardConfig(child_population, app.extensions["labels"])
     app.register_blueprint(blueprint)
     add_nav_link(app, "dashboard.page", "Dashboard", HUB_MANAGER)
     app.extensions.setdefault("clock_jobs", []).append(register_keep_months_job)

@@ -8,8 +8,8 @@ the single-row overview and the repeat list), a CSV export only what its table n
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hub.dashboard import figures, kept_months, queries
 from hub.dashboard.period import Filters, Period
 from intake import verification
+from intake.labels import Labels
 from intake.working_day import LONDON
 
 # How many rows the page shows of the long tables; their CSV export has every row.
@@ -51,29 +52,6 @@ class Table:
     note: str = ""
     # What the table's chart draws (hub.dashboard.charts): a label and a value for each bar or point; None for none.
     series: tuple[list[str], list[float]] | None = None
-
-
-@dataclass(frozen=True)
-class Labels:
-    """Human names for the codes stored on requests; an unknown code shows as itself."""
-
-    agencies: Mapping[str, str] = field(default_factory=dict)
-    routes: Mapping[str, str] = field(default_factory=dict)
-    outcomes: Mapping[str, str] = field(default_factory=dict)
-    levels: Mapping[int, str] = field(default_factory=dict)
-
-    def agency(self, code: str | None) -> str:
-        return self.agencies.get(code, code) if code else "Not given"
-
-    def route(self, code: str | None) -> str:
-        return self.routes.get(code, code) if code else "Not given"
-
-    def outcome(self, code: str | None) -> str:
-        return self.outcomes.get(code, figures.STATUTORY_OUTCOMES.get(code, code)) if code else "Not decided yet"
-
-    def level(self, level: int) -> str:
-        name = self.levels.get(level)
-        return f"{level} {name}" if name else str(level)
 
 
 class FigureSet:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -32,15 +31,13 @@ from slack_sdk.models.blocks import (
 from sqlalchemy import select
 
 from hub.notifier import DeliveryError, DeliveryReceipt
+from intake.labels import SLACK_CLAIM_ACTION, SLACK_OPEN_ACTION, Labels, when
 from intake.store.database import Database
 from intake.store.outbox import SENT, OutboxMessage
-from intake.working_day import LONDON
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "slack"
-CLAIM_ACTION = "hub_claim"
-OPEN_ACTION = "hub_open"
 HTTP_TIMEOUT_SECONDS = 10
 
 # Slack errors a retry cannot fix: the row fails at once and shows up for the hub's managers.
@@ -65,24 +62,6 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 
-AGENCIES = {
-    "school": "School or college",
-    "early_years": "Early years",
-    "police": "Police",
-    "health": "Health",
-    "mental_health": "Mental health",
-    "probation": "Probation or youth justice",
-    "housing": "Housing",
-    "voluntary": "Voluntary or community",
-    "local_authority": "Council service",
-    "other": "Other",
-}
-STATUSES = {
-    "awaiting_decision": "Waiting for a decision",
-    "in_triage": "In triage",
-    "decided": "Decided",
-}
-
 TokenLookup = Callable[[str | None, str | None], str | None]
 
 
@@ -99,23 +78,10 @@ def _plain(text: str) -> PlainTextObject:
     return PlainTextObject(text=text, emoji=False)
 
 
-def _when(iso: str | None) -> str:
-    if not iso:
-        return "not set"
-    try:
-        return datetime.fromisoformat(iso).astimezone(LONDON).strftime("%a %d %b %Y %H:%M")
-    except ValueError:
-        return escape(iso)
-
-
-def _agency(value: Any) -> str:
-    return escape(AGENCIES.get(str(value), str(value).replace("_", " ")) if value else "Not given")
-
-
 # -- rendering ---------------------------------------------------------------------------------------------------
 
 
-def hub_message(payload: dict[str, Any]) -> tuple[str, list[Block]]:
+def hub_message(payload: dict[str, Any], labels: Labels) -> tuple[str, list[Block]]:
     """The hub channel's card for one request: summary fields only, plus Claim and Open in the hub."""
     reference = escape(payload.get("reference") or "")
     status = str(payload.get("status") or "awaiting_decision")
@@ -123,24 +89,26 @@ def hub_message(payload: dict[str, Any]) -> tuple[str, list[Block]]:
     fields = [
         _md(f"*Reference*\n{reference}"),
         _md(f"*Recommended level*\n{escape(payload.get('level'))} · {route}"),
-        _md(f"*Referring agency*\n{_agency(payload.get('referring_agency'))}"),
-        _md(f"*Decision due*\n{_when(payload.get('decision_due_at'))}"),
-        _md(f"*Status*\n{escape(STATUSES.get(status, status))}"),
+        _md(f"*Referring agency*\n{escape(labels.agency(payload.get('referring_agency')))}"),
+        _md(f"*Decision due*\n{escape(when(payload.get('decision_due_at'), 'not set'))}"),
+        _md(f"*Status*\n{escape(labels.status(status))}"),
     ]
     if payload.get("assigned_to") and status != "decided":
         fields.append(_md(f"*Claimed by*\n{escape(payload['assigned_to'])}"))
     if status == "decided":
-        outcome = escape(payload.get("outcome_label") or payload.get("hub_outcome") or "")
+        outcome = escape(labels.outcome(payload.get("hub_outcome")))
         fields.append(_md(f"*Hub decision*\n{outcome} (level {escape(payload.get('hub_level'))})"))
     buttons: list[ButtonElement] = []
     if status == "awaiting_decision" and not payload.get("assigned_to") and payload.get("request_id") is not None:
         buttons.append(
             ButtonElement(
-                action_id=CLAIM_ACTION, text=_plain("Claim"), value=str(payload["request_id"]), style="primary"
+                action_id=SLACK_CLAIM_ACTION, text=_plain("Claim"), value=str(payload["request_id"]), style="primary"
             )
         )
     if payload.get("link"):
-        buttons.append(ButtonElement(action_id=OPEN_ACTION, text=_plain("Open in the hub"), url=str(payload["link"])))
+        buttons.append(
+            ButtonElement(action_id=SLACK_OPEN_ACTION, text=_plain("Open in the hub"), url=str(payload["link"]))
+        )
     blocks: list[Block] = [
         HeaderBlock(text=_plain(f"Request for support {payload.get('reference') or ''}".strip()[:150])),
         SectionBlock(fields=fields),
@@ -165,16 +133,16 @@ def receipt_message(payload: dict[str, Any]) -> tuple[str, list[Block]]:
     next_steps = " ".join(escape(x) for x in (payload.get("next_steps"), payload.get("timescale")) if x)
     if next_steps:
         lines.append(f"*What happens next:* {next_steps}")
-    lines.append(f"*Decision due by:* {_when(payload.get('decision_due_at'))}")
+    lines.append(f"*Decision due by:* {escape(when(payload.get('decision_due_at'), 'not set'))}")
     text = f"Your request {reference} has been sent to the hub."
     blocks: list[Block] = [SectionBlock(text=_md(piece[:3000])) for piece in lines]
     blocks.append(ContextBlock(elements=[_md("The hub makes the decision; this is the bot's recommendation.")]))
     return text, blocks
 
 
-def outcome_message(payload: dict[str, Any]) -> tuple[str, list[Block]]:
+def outcome_message(payload: dict[str, Any], labels: Labels) -> tuple[str, list[Block]]:
     reference = escape(payload.get("reference") or "")
-    outcome = escape(payload.get("outcome_label") or payload.get("hub_outcome") or "")
+    outcome = escape(labels.outcome(payload.get("hub_outcome")))
     lines = [
         f"The hub has decided on your request *{reference}*: *{outcome}*.",
         f"*Hub's level of need:* {escape(payload.get('hub_level'))}"
@@ -211,20 +179,20 @@ def generic_message(kind: str, payload: dict[str, Any]) -> tuple[str, list[Block
         blocks.append(
             ActionsBlock(
                 elements=[
-                    ButtonElement(action_id=OPEN_ACTION, text=_plain("Open in the hub"), url=str(payload["link"]))
+                    ButtonElement(action_id=SLACK_OPEN_ACTION, text=_plain("Open in the hub"), url=str(payload["link"]))
                 ]
             )
         )
     return " ".join(text.replace("*", "").split()), blocks
 
 
-def render(message: OutboxMessage) -> tuple[str, list[Block]]:
+def render(message: OutboxMessage, labels: Labels) -> tuple[str, list[Block]]:
     if message.kind in ("hub_new_request", "hub_request_updated"):
-        return hub_message(message.payload)
+        return hub_message(message.payload, labels)
     if message.kind == "referrer_receipt":
         return receipt_message(message.payload)
     if message.kind == "referrer_outcome":
-        return outcome_message(message.payload)
+        return outcome_message(message.payload, labels)
     return generic_message(message.kind, message.payload)
 
 
@@ -232,10 +200,13 @@ def render(message: OutboxMessage) -> tuple[str, list[Block]]:
 
 
 class SlackNotifier:
-    def __init__(self, token_for: TokenLookup, db: Database, base_url: str | None = None) -> None:
+    def __init__(
+        self, token_for: TokenLookup, db: Database, base_url: str | None = None, labels: Labels | None = None
+    ) -> None:
         self.token_for = token_for
         self.db = db
         self.base_url = base_url
+        self.labels = labels or Labels()
 
     def _client(self, recipient: dict[str, Any]) -> WebClient:
         team = recipient.get("team_id") or None
@@ -248,7 +219,7 @@ class SlackNotifier:
 
     def deliver(self, message: OutboxMessage) -> DeliveryReceipt:
         client = self._client(message.recipient)
-        text, blocks = render(message)
+        text, blocks = render(message, self.labels)
         try:
             if message.kind == "hub_request_updated":
                 channel, ts = self._hub_message_of(message)

@@ -13,7 +13,6 @@ import logging
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,9 +25,9 @@ from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
 from hub.notifier import DeliveryError, DeliveryReceipt
+from intake.labels import TEAMS_CLAIM_VERB, Labels, when
 from intake.store.database import Database
 from intake.store.outbox import OutboxMessage
-from intake.working_day import LONDON
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -227,14 +226,15 @@ def _plain(text: str) -> str:
     return text.replace("{{", "{\u200b{").replace("}}", "}\u200b}")
 
 
-def _shown(key: str, value: Any) -> str:
+def _shown(key: str, value: Any, labels: Labels) -> str:
     if key.endswith("_at") and isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value).astimezone(LONDON).strftime("%a %d %b %Y %H:%M")
-        except ValueError:
-            return value
-    if key in ("referring_agency", "hub_outcome", "outcome", "status") and isinstance(value, str):
-        return value.replace("_", " ")
+        return when(value)
+    if key == "referring_agency":
+        return labels.agency(value)
+    if key in ("hub_outcome", "outcome"):
+        return labels.outcome(value)
+    if key == "status":
+        return labels.status(value)
     return str(value)
 
 
@@ -242,8 +242,9 @@ def _line(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": _plain(text), **style}]}
 
 
-def render(kind: str, payload: dict[str, Any], public_url: str = "") -> dict[str, Any]:
+def render(kind: str, payload: dict[str, Any], public_url: str = "", labels: Labels | None = None) -> dict[str, Any]:
     """The Teams message for one outbox row: an Adaptive Card from the structured payload."""
+    labels = labels or Labels()
     body = [_line(_TITLES.get(kind, "Request for support update"), weight="bolder", size="medium")]
     fields = _FIELDS if kind in _SHARED_KINDS else _FIELDS + _PRIVATE_FIELDS
     shown: set[str] = set()
@@ -256,16 +257,16 @@ def render(kind: str, payload: dict[str, Any], public_url: str = "") -> dict[str
             body.append(_line(f"{label}:", weight="bolder"))
             body += [_line(f"• {item}") for item in value[:20]]
         else:
-            body.append(_line(f"{label}: {_shown(key, value)}"))
+            body.append(_line(f"{label}: {_shown(key, value, labels)}"))
     actions: list[dict[str, Any]] = []
     claimable = not payload.get("assigned_to") and payload.get("status") in (None, "awaiting_decision")
     if kind in ("hub_new_request", "hub_request_updated") and payload.get("request_id") is not None and claimable:
-        data = {"verb": "claim", "request_id": payload["request_id"], "reference": payload.get("reference")}
+        data = {"verb": TEAMS_CLAIM_VERB, "request_id": payload["request_id"], "reference": payload.get("reference")}
         actions.append(
             {
                 "type": "Action.Execute",
                 "title": "Claim",
-                "verb": "claim",
+                "verb": TEAMS_CLAIM_VERB,
                 "data": data,
                 "fallback": {"type": "Action.Submit", "title": "Claim", "data": data},
             }
@@ -301,14 +302,17 @@ class TeamsNotifier:
     A `hub_request_updated` (claimed, assigned, decided) replaces the original alert card in place when Teams gave
     that alert an id, so the channel shows one card per request; otherwise it is posted as a new card."""
 
-    def __init__(self, connector: TeamsConnector, public_url: str = "", db: Database | None = None) -> None:
+    def __init__(
+        self, connector: TeamsConnector, public_url: str = "", db: Database | None = None, labels: Labels | None = None
+    ) -> None:
         self.connector = connector
+        self.labels = labels or Labels()
         self.public_url = public_url.rstrip("/")
         self.db = db
 
     def deliver(self, message: OutboxMessage) -> DeliveryReceipt:
         payload = message.payload or {}
-        activity = render(message.kind, payload, self.public_url)
+        activity = render(message.kind, payload, self.public_url, self.labels)
         replace = self._alert_id(payload) if message.kind == "hub_request_updated" else None
         try:
             activity_id = self.connector.send(message.recipient or {}, activity, replace=replace)

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from hub.dashboard.export import table_csv
 from hub.dashboard.period import Filters, Period
-from hub.dashboard.tables import FigureSet, Labels, repeats
+from hub.dashboard.tables import FigureSet, repeats
+from intake.labels import Labels
 from intake.store.database import Database
 from intake.store.referrer import Referrer
 from tests.hub.dashboard_data import PERIOD, add_request, at, seed

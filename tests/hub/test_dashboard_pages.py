@@ -10,9 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.auth import HUB_MANAGER, HUB_WORKER
-from hub.dashboard.export import neutralise, table_csv
+from hub.dashboard.export import table_csv
 from hub.dashboard.pages import parse_child_population
 from hub.dashboard.tables import TABLES, Column, Table
+from intake.labels import neutralise
 from tests.conftest import sign_in_as
 from tests.hub.dashboard_data import add_request, at, make_referrer, seed
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hub.notifiers.slack import escape, hub_message
 from hub.outbox_sweep import run_due
+from intake.labels import Labels
 from intake.store.outbox import FAILED, PENDING, SENT, OutboxMessage, enqueue
 from intake.store.support_request import SupportRequest
 from tests.bot.test_slack_intake import (
@@ -214,7 +215,7 @@ def test_user_text_cannot_ping_the_channel_or_spoof_links(slack_app: Flask, slac
 
     assert escape("<!channel> & <https://x.example|y>") == "&lt;!channel&gt; &amp; &lt;https://x.example|y&gt;"
     text, blocks = hub_message(
-        {"reference": "RFS-2026-000001", "level": 2, "route_label": "<!here>", "referring_agency": "<@U1>"}
+        {"reference": "RFS-2026-000001", "level": 2, "route_label": "<!here>", "referring_agency": "<@U1>"}, Labels()
     )
     rendered = json.dumps([b.to_dict() for b in blocks]) + text
     assert "<!here>" not in rendered and "<@U1>" not in rendered and "&lt;!here&gt;" in rendered
