@@ -223,10 +223,6 @@ def _claim_handler(db: Database) -> Callable[[int, str, datetime], str | None]:
     return claim
 
 
-def settings_of(app: Flask) -> Settings:
-    return app.extensions["settings"]
-
-
 def _wants_json() -> bool:
     return request.path.startswith(("/chat/", "/api/")) or request.accept_mimetypes.best == "application/json"
 

@@ -100,12 +100,6 @@ def working_deadline(received: datetime, working_days: int, hours: HubHours = DE
     return due.astimezone(UTC)
 
 
-def end_of_working_day(day: date, hours: HubHours = DEFAULT_HUB_HOURS) -> datetime:
-    if not is_working_day(day, hours):
-        day = next_working_day(day, hours)
-    return _opening(day, hours)[1].astimezone(UTC)
-
-
 def opening_on_or_after(day: date, hours: HubHours = DEFAULT_HUB_HOURS) -> datetime:
     """The hub's opening moment on `day`, or on the next working day when `day` is not one (e.g. a review due
     on Easter Monday is raised on the Tuesday at opening)."""

@@ -8,17 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-EMERGENCY = "emergency"
-HUB_CHILD_PROTECTION = "hub_child_protection"
-HUB_CHILD_IN_NEED = "hub_child_in_need"
-HUB_ALLOCATED_WORKER = "hub_allocated_worker"
-EARLY_HELP_INTENSIVE = "early_help_intensive"
-EARLY_HELP_UNIVERSAL_PLUS = "early_help_universal_plus"
-UNIVERSAL_SIGNPOST = "universal_signpost"
-LADO = "lado"
-POLICE_FGM = "police_fgm"
-PRIVATE_FOSTERING = "private_fostering"
-
 
 @dataclass(frozen=True)
 class RouteInfo:

@@ -137,12 +137,14 @@ def _vertical(
     title: str,
     labels: Sequence[str],
     values: Sequence[float],
+    *,
     x_label: str,
     y_label: str,
-    desc: str | None,
-    fmt: Format,
-    integer: bool,
+    desc: str | None = None,
+    fmt: Format = count_format,
+    integer: bool = True,
 ) -> Markup:
+    """Vertical bars (column chart, histogram) or points joined by a line, over an ordered axis."""
     left, right, top, bottom, height = 64, 20, 40, 100, 340
     parts = _open(chart_id, title, _describe(kind, labels, values, fmt, desc), WIDTH, height)
     if not values:
@@ -205,51 +207,19 @@ def _vertical(
     return Markup("\n".join(parts))  # noqa: S704 - every piece of text above went through escape()
 
 
-def column_chart(
-    chart_id: str,
-    title: str,
-    labels: Sequence[str],
-    values: Sequence[float],
-    *,
-    x_label: str,
-    y_label: str,
-    desc: str | None = None,
-    fmt: Format = count_format,
-    integer: bool = True,
-) -> Markup:
-    """Vertical bars over an ordered axis (months, levels)."""
-    return _vertical("Column chart", chart_id, title, labels, values, x_label, y_label, desc, fmt, integer)
+def column_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence[float], **options: Any) -> Markup:
+    """Vertical bars over an ordered axis (months, levels). Options as bar_chart's."""
+    return _vertical("Column chart", chart_id, title, labels, values, **options)
 
 
-def line_chart(
-    chart_id: str,
-    title: str,
-    labels: Sequence[str],
-    values: Sequence[float],
-    *,
-    x_label: str,
-    y_label: str,
-    desc: str | None = None,
-    fmt: Format = count_format,
-    integer: bool = True,
-) -> Markup:
-    """A series over time (requests per week)."""
-    return _vertical("Line chart", chart_id, title, labels, values, x_label, y_label, desc, fmt, integer)
+def line_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence[float], **options: Any) -> Markup:
+    """A series over time (requests per week). Options as bar_chart's."""
+    return _vertical("Line chart", chart_id, title, labels, values, **options)
 
 
-def histogram(
-    chart_id: str,
-    title: str,
-    labels: Sequence[str],
-    values: Sequence[float],
-    *,
-    x_label: str,
-    y_label: str,
-    desc: str | None = None,
-    fmt: Format = count_format,
-) -> Markup:
-    """Counts per bucket of a continuous measure (hours to decision), bars touching."""
-    return _vertical("Histogram", chart_id, title, labels, values, x_label, y_label, desc, fmt, True)
+def histogram(chart_id: str, title: str, labels: Sequence[str], values: Sequence[float], **options: Any) -> Markup:
+    """Counts per bucket of a continuous measure (hours to decision), bars touching. Options as bar_chart's."""
+    return _vertical("Histogram", chart_id, title, labels, values, **options)
 
 
 # Each dashboard table's chart ---------------------------------------------------------------------------------------
@@ -292,7 +262,13 @@ def draw(table: Table) -> Markup | None:
     if style is None or table.series is None:
         return None
     labels, values = table.series
-    options: dict[str, Any] = {"x_label": style.x_label, "y_label": style.y_label, "fmt": style.fmt}
-    if style.draw is not histogram:
-        options["integer"] = style.integer
-    return style.draw(style.chart_id, style.title or table.title, labels, values, **options)
+    return style.draw(
+        style.chart_id,
+        style.title or table.title,
+        labels,
+        values,
+        x_label=style.x_label,
+        y_label=style.y_label,
+        fmt=style.fmt,
+        integer=style.integer,
+    )
