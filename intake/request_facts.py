@@ -40,7 +40,9 @@ _LEARNING_DISABILITY = re.compile(
 
 def learning_disability(answers: dict[str, Any]) -> bool:
     details = answers.get("child_disability_details")
-    return answers.get("child_disability") is True and isinstance(details, str) and bool(_LEARNING_DISABILITY.search(details))
+    if answers.get("child_disability") is not True or not isinstance(details, str):
+        return False
+    return bool(_LEARNING_DISABILITY.search(details))
 
 
 def consent_state(answers: dict[str, Any]) -> str:
