@@ -31,6 +31,7 @@ from intake.store.referrer import Referrer
 from intake.store.support_request import SupportRequest, format_reference, name_key
 from intake.verification import Partners
 from intake.verification.at_submission import Origin, verify_referrer
+from intake.verification.email_step import EmailCodeStep, confirmed_at
 from intake.working_day import LONDON, working_deadline
 from routing import evaluate
 
@@ -62,6 +63,8 @@ class IntakeService:
     listeners: list[SubmitListener] = field(default_factory=list)
     # The council's partner lists, each request's referrer is checked against at submission.
     partners: Partners = field(default_factory=Partners)
+    # The browser chat's emailed-code step (intake/verification/email_step.py); None: no code is asked for.
+    email_step: EmailCodeStep | None = None
     steps: DraftSteps = field(init=False)
 
     def __post_init__(self) -> None:
@@ -211,7 +214,8 @@ class IntakeService:
                 was_emergency = draft.state.get("answers", {}).get(emergency_check)
                 turn = engine.advance(self.flow, draft.state, inbound, now)
                 newly_emergency = turn.answers.get(emergency_check) and not was_emergency
-                if turn.action is None and not newly_emergency:
+                codes = self.email_step is not None and self.email_step.involved(draft.state, turn.state)
+                if turn.action is None and not newly_emergency and not codes:
                     # A re-asked question (a bad answer, 'help', a stale form) changes nothing worth a write.
                     if turn.state != draft.state and not conn.save(draft, turn.state, now):
                         raise StaleDataError(f"draft {draft_id} was saved by another request")
@@ -248,7 +252,7 @@ class IntakeService:
                     done=True,
                 )
             was_emergency = draft.state.get("answers", {}).get(self.flow.roles["emergency_check"])
-            turn = engine.advance(self.flow, draft.state, inbound, now)
+            turn = self._advance(s, draft, inbound, origin, now)
             draft.state = turn.state
             draft.step = turn.state.get("step")
             draft.updated_at = now
@@ -273,6 +277,19 @@ class IntakeService:
                     draft.state = {"answers": {}, "status": "cancelled"}
                 return StepResult(draft_id, turn.replies, done=True)
             return StepResult(draft_id, turn.replies)
+
+    def _advance(self, s: Session, draft: Draft, inbound: Inbound, origin: Origin | None, now: datetime) -> engine.Turn:
+        """One step of the conversation, with the emailed-code step around it when the app has one."""
+        step = self.email_step
+        if step is None:
+            return engine.advance(self.flow, draft.state, inbound, now)
+        # The browser's long-lived token (bot/webchat), so a confirmation is remembered beyond this session.
+        token = (origin or {}).get("browser") or f"{draft.channel}:{draft.channel_user_id}"
+        state = engine.normalise(draft.state)
+        early = step.before(s, state, inbound, token, now)
+        if isinstance(early, engine.Turn):
+            return early
+        return step.after(s, engine.advance(self.flow, state, early or inbound, now), token, now)
 
     def _new_draft(
         self, s: Session, draft_id: str, owner: tuple[str, str], state: dict[str, Any], now: datetime
@@ -330,7 +347,7 @@ class IntakeService:
         rules = self.flow.rules
         facts = facts_from_answers(answers, today)
         decision = evaluate(rules, facts)
-        verification = verify_referrer(s, self.partners, draft, answers, origin)
+        verification = verify_referrer(s, self.partners, draft, answers, origin, confirmed_at(self.flow, draft.state))
         referrer = self._remember_referrer(s, draft, answers, now)
         request = SupportRequest(
             draft_id=draft.id,

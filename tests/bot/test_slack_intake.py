@@ -35,6 +35,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "referrer_organisation": {"text": "Example Primary School"},
     "referrer_phone": {"text": "01632 960123"},
     "referrer_email": {"text": "alex@school.example.org"},
+    "referrer_mail_updates": {"choice": "no"},
     "child_unborn": {"choice": "no"},
     "child_first_name": {"text": "Sam"},
     "child_last_name": {"text": "Testchild"},

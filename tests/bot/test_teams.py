@@ -130,6 +130,7 @@ ANSWERS = {
     "referrer_organisation": "Testing Primary School",
     "referrer_phone": "01632 960123",
     "referrer_email": "alex.testreferrer@example.org",
+    "referrer_mail_updates": "no",
     "child_first_name": "Sam",
     "child_last_name": "Testchild",
     "child_dob": "2015-03-14",

@@ -451,6 +451,7 @@ you: no
 bot: About you. Are these still your details?
 bot+: - Your email: alex@example.org
 you [pick]: yes
+bot: This browser confirmed alex@example.org with a code in the last 30 days
 bot: Is your concern about an unborn baby?
 you: back
 bot: Are these still your details?
@@ -468,6 +469,7 @@ bot: What phone number
 you: 01632 960999
 bot: What is your work email address?
 you: same
+bot: This browser confirmed alex@example.org
 bot: Is your concern about an unborn baby?
 """
     )
