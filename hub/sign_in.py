@@ -20,7 +20,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from hub.auth import csrf, current_staff, now, sign_in_session, sign_out_session
-from hub.staff import AccountError, authenticate, sso_account
+from hub.staff import AccountError, StaffAccount, authenticate, end_sessions, sso_account
 from intake.store import audit
 
 log = logging.getLogger(__name__)
@@ -64,11 +64,6 @@ def _safe_next(value: str | None) -> str:
     if value and value.startswith("/hub") and not value.startswith("//") and "\\" not in value:
         return value
     return url_for("hub_queue.queue")
-
-
-def _audit(actor: str, action: str, detail: dict[str, Any]) -> None:
-    with current_app.extensions["db"].transaction() as s:
-        audit.record(s, at=now(), actor=actor, action=action, detail=detail)
 
 
 @blueprint.route("/hub/sign-in", methods=["GET", "POST"])
@@ -178,7 +173,12 @@ def sign_out() -> Response:
     if staff is not None:
         # Only a real session needs protecting; an expired one is already signed out.
         csrf.protect()
-        _audit(staff.actor, "staff.signed_out", {})
+        # Signing out ends every session of this person (a copied cookie, another browser), not just this one.
+        with current_app.extensions["db"].transaction() as s:
+            account = s.get(StaffAccount, staff.id)
+            if account is not None:
+                end_sessions(account, now())
+            audit.record(s, at=now(), actor=staff.actor, action="staff.signed_out", detail={"sessions": "all"})
     sign_out_session()
     session["hub_notice"] = "You have signed out."
     return redirect(url_for("hub_sign_in.sign_in"))

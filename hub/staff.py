@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, Integer, String, func, select
+from sqlalchemy import Boolean, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,6 +37,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing", method="s
 
 class StaffAccount(Base):
     __tablename__ = "staff_accounts"
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="uq_staff_accounts_sso_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -49,6 +50,13 @@ class StaffAccount(Base):
     first_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # In every hub session cookie of this person; raising it ends all of them at once (hub.auth checks it).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Single sign-on's stable key for the person (issuer + subject), recorded at their first SSO sign-in.
+    sso_issuer: Mapped[str | None] = mapped_column(String(500))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
+    # A keyed tag of the client address of the last successful sign-in (hub.sign_in_guard spares it from back-off).
+    usual_place: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -112,6 +120,7 @@ def add_account(
         password_hash=generate_password_hash(check_password(password), method="scrypt") if password else None,
         active=True,
         failed_sign_ins=0,
+        session_version=0,
         created_at=now,
         updated_at=now,
     )
@@ -120,9 +129,36 @@ def add_account(
     return account
 
 
+def end_sessions(account: StaffAccount, now: datetime) -> None:
+    """End every hub session of this person, on every device, from their next request on."""
+    account.session_version = (account.session_version or 0) + 1
+    account.updated_at = now
+
+
 def set_password(account: StaffAccount, password: str, now: datetime) -> None:
+    """A new password ends every session signed in with the old one."""
     account.password_hash = generate_password_hash(check_password(password), method="scrypt")
     unlock(account, now)
+    end_sessions(account, now)
+
+
+def set_role(account: StaffAccount, role: str, now: datetime) -> bool:
+    """Change the role; the person signs in again to use it. Returns whether anything changed."""
+    role = check_role(role)
+    if account.role == role:
+        return False
+    account.role = role
+    end_sessions(account, now)
+    return True
+
+
+def set_active(account: StaffAccount, active: bool, now: datetime) -> bool:
+    """Disable (every session ends at once) or enable an account. Returns whether anything changed."""
+    if account.active == active:
+        return False
+    account.active = active
+    end_sessions(account, now)
+    return True
 
 
 def unlock(account: StaffAccount, now: datetime) -> None:
@@ -184,7 +220,7 @@ def sso_account(
     elif not account.active:
         return None
     elif role is not None and role != account.role:
-        account.role = role
+        set_role(account, role, now)
     account.name = account.name or ((name or "").strip() or None)
     account.last_sign_in_at = now
     account.updated_at = now
