@@ -21,14 +21,14 @@ from app.mail import register_mail
 from app.retention_job import register_retention_job
 from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
-from hub import follow_up, new_request
+from hub import follow_ups, new_request
 from hub.auth import HUB_MANAGER, add_nav_link
 from hub.dashboard.pages import init_dashboard, parse_child_population
 from hub.failed_messages import blueprint as failed_messages_blueprint
 from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
 from hub.notifiers.webchat import WebchatNotifier
-from hub.outbox_sweep import RetryPolicy
+from hub.outbox import RetryPolicy
 from hub.web import init_hub
 from intake.conversation.engine import Flow
 from intake.labels import Labels, when
@@ -136,7 +136,7 @@ def _register_outbox(
         stuck_after=timedelta(minutes=settings.integer("SWEEP_STUCK_MINUTES")),
     )
     timescales = rules.timescales
-    plan = follow_up.FollowUpPlan(
+    plan = follow_ups.FollowUpPlan(
         decision_working_days=timescales.decision_working_days if timescales else 1,
         referrer_feedback_working_days=timescales.referrer_feedback_working_days if timescales else 1,
         early_help_assessment_start_working_days=(

@@ -98,7 +98,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Days after the hub's decision before a request's personal data is "
         "removed (13 months keeps the 12-month repeat-referral check working)",
     ),
-    # Outbox and follow-ups (hub/outbox_sweep.py, hub/follow_up.py, app/clock.py).
+    # Outbox and follow-ups (hub/outbox/sweep.py, hub/follow_ups/, app/clock.py).
     Setting("SWEEP_INTERVAL_SECONDS", "30", "How often the clock sweeps due follow-ups and outgoing messages"),
     Setting("OUTBOX_MAX_ATTEMPTS", "8", "Delivery attempts before an outgoing message is marked failed"),
     Setting("OUTBOX_RETRY_BASE_SECONDS", "60", "First retry delay; doubles after each failure, capped at an hour"),

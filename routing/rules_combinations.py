@@ -24,6 +24,8 @@ KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "step_up": ({"fact"}, {"min_level", "next_step"}),
     "pre_birth": ({"raises_to"}, {"min_level", "child_protection", "next_step"}),
     "parallel": ({"next_step"}, {"categories", "indicators", "min_level"}),
+    "together": ({"min_count", "raises_to"}, {"categories", "indicators", "requires", "min_level", "under_age_years",
+                                             "fact", "child_protection", "next_step"}),
 }  # fmt: skip
 
 
@@ -40,7 +42,7 @@ def read_rules(
             continue
         required, optional = KIND_KEYS[kind]
         check.keys(m, where, required | {"id", "kind", "text"}, optional)
-        if kind in ("vulnerability", "parallel") and not ({"categories", "indicators"} & set(m)):
+        if kind in ("vulnerability", "parallel", "together") and not ({"categories", "indicators"} & set(m)):
             check.err(m.line, f"{where} must name categories or indicators")
         if kind == "vulnerability" and not ({"under_age_years", "fact"} & set(m)):
             check.err(m.line, f"{where} must give under_age_years or fact (who is vulnerable)")
@@ -63,6 +65,7 @@ def read_rules(
                 categories=check.words(m, "categories", where, categories, "category"),
                 indicators=check.words(m, "indicators", where, indicators, "indicator"),
                 min_level=check.level(m, "min_level", where) or 1,
+                requires=check.words(m, "requires", where, indicators, "indicator"),
             )
         )
     return tuple(out)

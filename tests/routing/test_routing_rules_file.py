@@ -36,7 +36,7 @@ def _broken(tmp_path: Path, *edits: tuple[str, str], text: str = SHIPPED) -> tup
 def test_shipped_rules_load(rules: RuleSet) -> None:
     assert default_rules_path().name == "blackpool.yaml"
     assert rules.council_id == "blackpool" and rules.council_name == "Blackpool Council"
-    assert re.fullmatch(r"blackpool-2026\.1\+sha256:[0-9a-f]{12}", rules.version)
+    assert re.fullmatch(r"blackpool-2026\.2\+sha256:[0-9a-f]{12}", rules.version)
     assert rules.source_path == str(default_rules_path())
     assert len(rules.indicators) >= 120
     levels = {i.level for i in rules.indicators.values()}
