@@ -85,6 +85,17 @@ NARRATIVES = {
     "open case, CIN-level need": "On a CIN plan. She attempted suicide last night with an overdose.",
     "open case, new injury": "Open to a social worker. Arrived with a black eye and no explanation.",
     "unknown indicator ignored": "Frequent absence from school.",
+    "several exploitation signs, no screening tool": "Older lads keep calling at the house for her, she has a new phone and cash she can't explain, she came in drunk twice this month and she is very secretive about where she goes.",
+    "three exploitation signs at 16": "She is picked up after school by different cars driven by men we don't know, has expensive new clothes and money, and older men have been calling at her house.",
+    "two exploitation signs at 15": "He has a second phone and new designer trainers, and older lads wait for him outside the house.",
+    "older boyfriend with gifts at 15": "She has a boyfriend who is 24. He buys her vapes, jewellery and a new phone.",
+    "older partner, secretive, at 14": "Her friends say she is seeing a man in his twenties she met on Snapchat. She hides her phone and won't say where she goes after school.",
+    "older partner with gifts at 17": "Her boyfriend is 29. He pays for her nails and gave her a new iPhone.",
+    "older partner alone at 15": "Mum has found out that her 15 year old daughter is in a relationship with a 22 year old man.",
+    "learning disability, one exploitation sign": "He has a learning disability and recently turned up with a lot of cash and new trainers he can't explain.",
+    "learning disability, early peer-crime sign": "He has a learning disability and has started hanging around with older kids who are in trouble with the police for anti-social behaviour.",
+    "possible trafficking, no disclosure": "A girl who says she is 15 arrived with a man who speaks for her and holds her money. She has no documents and says she has been moved around between cities.",
+    "exploitation at 12, older partner": "Year 7 girl says her boyfriend is 19 and picks her up from the park.",
 }
 
 
