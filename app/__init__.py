@@ -34,6 +34,7 @@ from intake.conversation.engine import Flow
 from intake.labels import Labels, when
 from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
+from intake.store.audit import SEAL_INFO, AuditSeal
 from intake.store.database import Database
 from intake.verification import Partners
 from intake.working_day import DEFAULT_HUB_HOURS
@@ -60,7 +61,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logs.install(settings.get("LOG_LEVEL"))
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    db = Database(settings.database_url, lock_timeout=float(settings.get("DATABASE_LOCK_TIMEOUT_SECONDS")))
+    # The audit chain's key and checkpoint file ride on every session (intake.store.audit).
+    seal = AuditSeal.for_database(
+        settings.audit_key(), settings.database_url, settings.audit_checkpoint_file(app.instance_path)
+    )
+    db = Database(
+        settings.database_url,
+        lock_timeout=float(settings.get("DATABASE_LOCK_TIMEOUT_SECONDS")),
+        session_info={SEAL_INFO: seal},
+    )
     # Numbers set in the environment win over the rules file's, in the conversation and in decision texts alike.
     contacts = {
         key: value
@@ -81,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["settings"] = settings
     app.extensions["db"] = db
+    app.extensions["audit_seal"] = seal
     app.extensions["rules"] = rules
     app.extensions["intake"] = intake
     # The words every channel shows for stored codes (intake.labels), from the questions and the rules.
