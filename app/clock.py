@@ -16,7 +16,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from hub import follow_up, outbox_sweep
+from hub import follow_ups, outbox
 from intake.working_day import LONDON
 
 log = logging.getLogger("earlyhelp.clock")
@@ -52,11 +52,11 @@ def sweep_due(app: Flask) -> dict[str, Any]:
     return reports
 
 
-def outbox_step(app: Flask, now: Any) -> outbox_sweep.SweepReport:
-    total = outbox_sweep.SweepReport()
+def outbox_step(app: Flask, now: Any) -> outbox.SweepReport:
+    total = outbox.SweepReport()
     # Drain in batches so a backlog clears within one tick without holding one huge claim.
     for _ in range(50):
-        report = outbox_sweep.run_due(
+        report = outbox.run_due(
             app.extensions["db"], app.extensions["notifiers"], now, limit=100, policy=app.extensions["outbox_policy"]
         )
         for name in ("recovered", "claimed", "sent", "retried", "failed", "lost_claim"):
@@ -67,13 +67,13 @@ def outbox_step(app: Flask, now: Any) -> outbox_sweep.SweepReport:
     return total
 
 
-def follow_ups_step(app: Flask, now: Any) -> follow_up.FollowUpReport:
-    return follow_up.run_due(app.extensions["db"], app.extensions["follow_ups"], now)
+def follow_ups_step(app: Flask, now: Any) -> follow_ups.FollowUpReport:
+    return follow_ups.run_due(app.extensions["db"], app.extensions["follow_ups"], now)
 
 
 def weekly_summary(app: Flask) -> int | None:
     """The Monday 09:00 job. Every sweep also catches up on a missed summary, so this is about being on time."""
-    return follow_up.send_weekly_summary(app.extensions["db"], app.extensions["follow_ups"], app.extensions["clock"]())
+    return follow_ups.send_weekly_summary(app.extensions["db"], app.extensions["follow_ups"], app.extensions["clock"]())
 
 
 def register_sweeps(scheduler: BaseScheduler, app: Flask) -> None:

@@ -17,7 +17,7 @@ from flask import Flask
 from app.config import Settings
 from hub.mail import ConsoleBackend, MailBackend, MailNotifier, NotifyBackend, SmtpBackend
 from hub.mail.messages import MailContext
-from hub.outbox_sweep import deliver_now
+from hub.outbox import deliver_now
 from intake.store.outbox import after_commit_send
 
 log = logging.getLogger("earlyhelp.mail")

@@ -17,9 +17,9 @@ from sqlalchemy import text
 from app.cli.database import upgrade
 from bench import targets
 from bench.load import fresh_postgres_database
-from hub.notifiers.recording import RecordingNotifier
-from hub.outbox_sweep import run_due
+from hub.outbox import run_due
 from intake.store.database import Database
+from tests.recording_notifier import RecordingNotifier
 
 ROWS = int(os.environ.get("BENCH_SWEEP_ROWS", "1000000"))
 URL = os.environ.get("BENCH_SWEEP_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_sweep")

@@ -1,8 +1,14 @@
 """Who is signed in to the hub, and the role check every hub page makes.
 
-Place in the flow: sign-in (hub.sign_in) puts a staff account id in the signed session cookie -> **auth** loads the
-account on each request, ends idle sessions, and `require_role(...)` guards each view: no session -> the sign-in
-page; the wrong role -> 403; a form post without a valid CSRF token -> 400. Hub pages are never cached.
+Place in the flow: sign-in (hub.sign_in) puts a staff account id and its session version in the signed session
+cookie -> **auth** loads the account on each request, ends idle and revoked sessions, and `require_role(...)` guards
+each view: no session -> the sign-in page; the wrong role -> 403; a form post without a valid CSRF token -> 400.
+Hub pages are never cached.
+
+Revoking: the account's `session_version` is in every cookie it was signed in with; sign-out, a password change, a
+role change and disabling raise it (hub.staff), so every copy of every cookie of that person stops working at once.
+Idling: the cookie carries the time of its last request, signed with SECRET_KEY. Only the service can move it on,
+and only while the session is still live, so a copy replayed after HUB_IDLE_TIMEOUT_MINUTES is refused.
 
 Use it on every hub view:
 
@@ -41,6 +47,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_KEY = "hub_staff_id"
 SEEN_KEY = "hub_seen_at"
+VERSION_KEY = "hub_session_version"
 csrf = CSRFProtect()
 
 
@@ -94,7 +101,8 @@ def _load_staff() -> StaffUser | None:
         return None
     with current_app.extensions["db"].reading() as s:
         account = s.get(StaffAccount, staff_id)
-        if account is None or not account.active:
+        if account is None or not account.active or session.get(VERSION_KEY) != account.session_version:
+            # Deleted, disabled, or every session of theirs ended (sign-out, new password, new role).
             sign_out_session()
             return None
         staff = StaffUser(account.id, account.email, account.display_name, account.role)
@@ -108,6 +116,7 @@ def sign_in_session(account: StaffAccount) -> None:
     """Start a fresh session for this account (a new session on every sign-in, so an old cookie is worthless)."""
     session.clear()
     session[SESSION_KEY] = account.id
+    session[VERSION_KEY] = account.session_version
     session[SEEN_KEY] = now().timestamp()
     g.pop("staff", None)  # looked up afresh if this request asks again
 

@@ -2,7 +2,7 @@
 (phone the referrer, post in the hub channel); follow-ups that failed are listed too. A manager can send a message
 again once the cause is fixed, or mark it dealt with. Both are audited.
 
-Place in the flow: outbox sweep (hub/outbox_sweep.py) marks a row failed -> **this page** -> retry (back to the
+Place in the flow: outbox sweep (hub/outbox/sweep.py) marks a row failed -> **this page** -> retry (back to the
 sweep) or cancel.
 """
 
@@ -12,8 +12,8 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from sqlalchemy import select
 
 from hub.auth import HUB_MANAGER, current_staff, now, require_role
-from hub.follow_up import LABELS
-from hub.outbox_sweep import cancel_message, failed_messages, retry_failed
+from hub.follow_ups import LABELS
+from hub.outbox import cancel_message, failed_messages, retry_failed
 from intake.store.follow_up import FAILED, FollowUp
 from intake.store.support_request import SupportRequest
 

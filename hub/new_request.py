@@ -15,11 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from intake.referrer_reach import tell_referrer
 from intake.store.outbox import enqueue
 from intake.store.support_request import SupportRequest
-
-# Referrers on these channels can be messaged back in their own chat; browser-chat referrers see a notice instead.
-CHAT_CHANNELS = ("slack", "teams")
 
 
 @dataclass(frozen=True)
@@ -72,18 +70,15 @@ def on_submitted(
             request_id=request.id,
             dedupe_key=f"hub_new_request:{request.id}:{destination.channel}:{_recipient_key(destination.recipient)}",
         )
-    referrer = request.referrer
-    if referrer is not None and referrer.channel in CHAT_CHANNELS and referrer.address:
-        enqueue(
-            session,
-            channel=referrer.channel,
-            kind="referrer_receipt",
-            recipient=referrer.address,
-            payload=receipt_payload(request),
-            now=now,
-            request_id=request.id,
-            dedupe_key=f"referrer_receipt:{request.id}",
-        )
+    tell_referrer(
+        session,
+        request,
+        "referrer_receipt",
+        receipt_payload(request),
+        now,
+        notices=False,
+        console_when_unreachable=False,
+    )
     for step in then:
         step(session, request, now)
 

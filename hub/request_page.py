@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from hub import follow_up
+from hub import follow_ups
 from hub.auth import HUB_MANAGER, HUB_WORKER, current_staff, now, require_role
 from hub.queue import is_urgent, span, verified_view
 from hub.staff import staff_choices
@@ -181,8 +181,8 @@ def render_request(request_id: int, *, errors: dict[str, str] | None = None, for
     return html, status
 
 
-def _follow_ups(s: Session, r: SupportRequest) -> dict[str, list[follow_up.FollowUpView]]:
-    upcoming, past = follow_up.follow_ups_for(s, r.id)
+def _follow_ups(s: Session, r: SupportRequest) -> dict[str, list[follow_ups.FollowUpView]]:
+    upcoming, past = follow_ups.follow_ups_for(s, r.id)
     return {"upcoming": upcoming, "past": past}
 
 
@@ -330,7 +330,7 @@ def snooze_follow_up(request_id: int, follow_up_id: int) -> Response:
     return _change_follow_up(
         request_id,
         follow_up_id,
-        lambda s: follow_up.snooze(s, follow_up_id, until, request.form.get("reason", ""), staff.actor, now()),
+        lambda s: follow_ups.snooze(s, follow_up_id, until, request.form.get("reason", ""), staff.actor, now()),
         "Follow-up snoozed.",
     )
 
@@ -343,7 +343,7 @@ def cancel_follow_up(request_id: int, follow_up_id: int) -> Response:
     return _change_follow_up(
         request_id,
         follow_up_id,
-        lambda s: follow_up.cancel(s, follow_up_id, request.form.get("reason", ""), staff.actor, now()),
+        lambda s: follow_ups.cancel(s, follow_up_id, request.form.get("reason", ""), staff.actor, now()),
         "Follow-up cancelled.",
     )
 
@@ -358,6 +358,6 @@ def _change_follow_up(request_id: int, follow_up_id: int, change: Any, done: str
                 abort(404)
             change(s)
         flash(done, "success")
-    except follow_up.FollowUpChangeError as err:
+    except follow_ups.FollowUpChangeError as err:
         flash(str(err), "error")
     return redirect(url_for("hub_request.show", request_id=request_id, _anchor="follow-ups"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hub import audit_trail, follow_up, queue, request_page, sign_in
+from hub import audit_trail, follow_ups, queue, request_page, sign_in
 from hub.auth import init_auth
 from intake.actor import display_actor
 from intake.triage import on_decision
@@ -22,5 +22,5 @@ def init_hub(app: Flask) -> None:
     app.register_blueprint(request_page.blueprint)
     app.register_blueprint(audit_trail.blueprint)
     # Decisions from any front end (this app, Slack, Teams) schedule the early-help check-ins.
-    on_decision(follow_up.note_decision)
+    on_decision(follow_ups.note_decision)
     app.add_template_filter(display_actor, "staff_name")

@@ -6,6 +6,7 @@ answers (in the words of the conversation) onto the routing vocabulary (routing.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -27,6 +28,21 @@ AGENCY_ROLES = {
     "childrens_social_care": "social_care",
     "adult_social_care": "social_care",
 }
+
+
+# What referrers write for a learning disability in the disability details answer; the rules treat any
+# exploitation sign for such a child as child protection (CSE screening tools), so err towards matching.
+_LEARNING_DISABILITY = re.compile(
+    r"learning (disab|difficult)|intellectual disab|global (developmental )?delay|down'?s? syndrome|\b(p?m|s)?ld\b",
+    re.IGNORECASE,
+)
+
+
+def learning_disability(answers: dict[str, Any]) -> bool:
+    details = answers.get("child_disability_details")
+    if answers.get("child_disability") is not True or not isinstance(details, str):
+        return False
+    return bool(_LEARNING_DISABILITY.search(details))
 
 
 def consent_state(answers: dict[str, Any]) -> str:
@@ -66,6 +82,7 @@ def facts_from_answers(answers: dict[str, Any], today: date) -> Facts:
             "early_help_plan_not_working": bool(answers.get("early_help_plan_not_working")),
             "non_mobile": bool(answers.get("child_non_mobile")),
             "child_disclosed_harm": bool(answers.get("child_disclosed_harm")),
+            "learning_disability": learning_disability(answers),
             "referrer_role": AGENCY_ROLES.get(agency, "other") if agency else "unknown",
         }
     )

@@ -80,7 +80,9 @@ class IntakeService:
             existing = self._open_draft(s, channel, channel_user_id)
             if existing is not None:
                 return self._welcome_back(existing, now)
-            turn = engine.start(self.flow, now, referrer.profile() if referrer else None)
+            turn = engine.start(
+                self.flow, now, referrer.profile() if referrer else None, channel=conversation_channel(channel)
+            )
             draft = Draft(
                 id=str(uuid.uuid4()),
                 channel=channel,
@@ -110,7 +112,9 @@ class IntakeService:
 
     def _begin(self, s: Session, channel: str, channel_user_id: str, now: datetime) -> engine.Turn:
         referrer = self._referrer(s, channel, channel_user_id)
-        return engine.start(self.flow, now, referrer.profile() if referrer else None)
+        return engine.start(
+            self.flow, now, referrer.profile() if referrer else None, channel=conversation_channel(channel)
+        )
 
     @staticmethod
     def _open_draft(s: Session, channel: str, channel_user_id: str) -> Draft | None:
@@ -448,6 +452,11 @@ class IntakeService:
     @staticmethod
     def _actor(draft: Draft) -> str:
         return f"referrer:{draft.referrer_id}" if draft.referrer_id else f"{draft.channel}:draft"
+
+
+def conversation_channel(channel: str) -> str:
+    """The conversation's name for a draft's channel (questions may ask_if on it): the browser chat is 'web'."""
+    return "web" if channel == "webchat" else channel
 
 
 def deadline_words(at: datetime, now: datetime) -> str:

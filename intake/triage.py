@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.actor import display_actor, identity_of_actor
+from intake.referrer_reach import tell_referrer
 from intake.store import audit
 from intake.store.outbox import OutboxMessage, enqueue
 from intake.store.support_request import AWAITING_DECISION, DECIDED, IN_TRIAGE, SupportRequest
@@ -269,31 +270,12 @@ def referrer_outcome_payload(request: SupportRequest, decision: HubDecision) -> 
     }
 
 
-def _tell_referrer(session: Session, request: SupportRequest, decision: HubDecision, now: datetime) -> OutboxMessage:
-    """The outcome goes back where the referrer raised it: their Slack or Teams chat, or their browser chat's notices.
+def _tell_referrer(session: Session, request: SupportRequest, decision: HubDecision, now: datetime) -> None:
+    """The outcome goes back where the referrer hears from the service (intake.referrer_reach).
 
     Only the outcome, level and what happens next: the hub's rationale is the hub's record, not the referrer's.
     """
-    referrer = request.referrer
-    channel = referrer.channel
-    if channel in ("slack", "teams") and referrer.address:
-        recipient: dict[str, Any] = dict(referrer.address)
-    elif channel == "webchat":
-        recipient = {"referrer_id": referrer.id}
-    else:
-        # No way back into their chat (no stored address): the console notifier logs it for the hub to phone.
-        channel, recipient = "console", {"referrer_id": referrer.id}
-    message = enqueue(
-        session,
-        channel=channel,
-        kind="referrer_outcome",
-        recipient=recipient,
-        payload=referrer_outcome_payload(request, decision),
-        now=now,
-        request_id=request.id,
-        dedupe_key=f"referrer_outcome:{request.id}",
-    )
-    return message
+    tell_referrer(session, request, "referrer_outcome", referrer_outcome_payload(request, decision), now)
 
 
 def _update_hub_messages(

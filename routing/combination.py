@@ -11,6 +11,11 @@ Kinds:
   step_up        `fact` true and the level is at least `min_level` -> one level higher (at most 4)
   pre_birth      unborn and the level is at least `min_level` -> `raises_to`
   parallel       an indicator matching the selector adds a reason and a next step (another referral alongside)
+  together       `min_count`+ indicators matching the selector, with every indicator in `requires` chosen too, and
+                 (when `under_age_years` or `fact` is given) for a child under that age or with that fact -> `raises_to`
+                 (several exploitation signs together; an older partner together with gifts, control or secrecy)
+
+Level-1 indicators describe strengths or no additional need: no rule ever selects or counts them.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 
 from routing.indicator import Indicator
 
-KINDS: tuple[str, ...] = ("cumulative", "vulnerability", "flag", "step_up", "pre_birth", "parallel")
+KINDS: tuple[str, ...] = ("cumulative", "vulnerability", "flag", "step_up", "pre_birth", "parallel", "together")
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,10 @@ class CombinationRule:
     categories: tuple[str, ...] = ()
     indicators: tuple[str, ...] = ()
     min_level: int = 1
+    requires: tuple[str, ...] = ()
 
     def selects(self, indicator: Indicator) -> bool:
-        """True when the indicator is named, or shares a category, and is at least min_level."""
+        """True when the indicator is named, or shares a category, and is at least min_level (and above level 1:
+        a strength is never a reason for a rule to fire)."""
         named = indicator.id in self.indicators or bool(set(indicator.categories) & set(self.categories))
-        return named and indicator.level >= self.min_level
+        return named and indicator.level >= max(self.min_level, 2)

@@ -73,13 +73,15 @@ def _apply(rule: CombinationRule, fired: list[Indicator], facts: Facts, work: _W
         if len(at_level) < rule.min_count or len({i.domain for i in at_level}) < rule.min_domains:
             return
     elif rule.kind == "vulnerability":
-        vulnerable = (rule.fact is not None and getattr(facts, rule.fact)) or (
-            rule.under_age_years is not None
-            and facts.child_age_years is not None
-            and facts.child_age_years < rule.under_age_years
-        )
         matched = [i for i in fired if rule.selects(i)]
-        if not vulnerable or not matched:
+        if not _vulnerable(rule, facts) or not matched:
+            return
+    elif rule.kind == "together":
+        matched = [i for i in fired if rule.selects(i)]
+        who = rule.fact is None and rule.under_age_years is None
+        if len(matched) < rule.min_count or not set(rule.requires) <= facts.indicators:
+            return
+        if not (who or _vulnerable(rule, facts)):
             return
     elif rule.kind in ("flag", "step_up"):
         if not getattr(facts, rule.fact or "") or work.level < rule.min_level:
@@ -98,8 +100,17 @@ def _apply(rule: CombinationRule, fired: list[Indicator], facts: Facts, work: _W
     indicator_id = matched[0].id if matched else None
     code = "parallel_referral" if rule.kind == "parallel" else rule.kind
     work.reasons.append(Reason(code, rule.text, indicator_id=indicator_id, rule_id=rule.id))
-    if rule.next_step:
+    if rule.next_step and rule.next_step not in work.steps:
         work.steps.append(rule.next_step)
+
+
+def _vulnerable(rule: CombinationRule, facts: Facts) -> bool:
+    """The child the rule protects: with the rule's fact, or known to be under its age."""
+    return bool(rule.fact is not None and getattr(facts, rule.fact)) or (
+        rule.under_age_years is not None
+        and facts.child_age_years is not None
+        and facts.child_age_years < rule.under_age_years
+    )
 
 
 def _special_applies(special: SpecialRoute, facts: Facts, work: _Working) -> bool:

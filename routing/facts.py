@@ -44,6 +44,9 @@ class Facts:
     # A child telling someone they are being harmed goes straight to child protection (primer §3 precedence
     # 5).
     child_disclosed_harm: bool = False
+    # A learning disability (or significant learning needs) makes any exploitation sign a child protection
+    # concern, as for a child of 13 or under (CSE screening tools).
+    learning_disability: bool = False
     # The FGM reporting duty is personal to teachers and health and social care professionals, not to police.
     referrer_role: str = "unknown"
 

@@ -8,7 +8,7 @@ shared.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from routing.combination import CombinationRule
 from routing.consent import ConsentGuidance
@@ -41,6 +41,8 @@ class RuleSet:
     consent: ConsentGuidance
     contacts: Contacts
     timescales: Timescales
+    # indicator id -> the words practitioners use for it (lower case), for the suggester; may be empty.
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def indicators_for(self, categories: Iterable[str], age_years: float | None, unborn: bool) -> list[Indicator]:
         """The indicators the intake should ask about, in catalogue order.

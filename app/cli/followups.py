@@ -8,8 +8,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.clock import sweep_due
-from hub.follow_up import list_follow_ups
-from hub.outbox_sweep import failed_messages
+from hub.follow_ups import list_follow_ups
+from hub.outbox import failed_messages
 from intake.labels import when
 from intake.store.follow_up import STATUSES
 

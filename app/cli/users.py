@@ -1,18 +1,40 @@
-"""`earlyhelp users ...`: hub staff accounts (local sign-in, or a role for a single sign-on identity)."""
+"""`earlyhelp users ...`: hub staff accounts (local sign-in, or a role for a single sign-on identity).
+
+Every change is an audit event (actor `cli:<operating-system user>`), in the same transaction as the change; a
+password change, a role change and disabling end every hub session of that person at once (hub.staff).
+"""
 
 from __future__ import annotations
 
+import getpass
 import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
-from hub.staff import ROLES, AccountError, add_account, find, set_password, unlock
+from hub.staff import ROLES, AccountError, StaffAccount, add_account, find, set_active, set_password, set_role, unlock
+from intake.store import audit
 
 
-def _now():  # type: ignore[no-untyped-def]
+def _now() -> datetime:
     return current_app.extensions["clock"]()
+
+
+def _operator() -> str:
+    """Who ran the command, as the audit log names them."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def _audit(s: Session, action: str, account: StaffAccount, **detail: Any) -> None:
+    audit.record(s, at=_now(), actor=_operator(), action=action, detail={"account": account.email, **detail})
 
 
 @click.group("users")
@@ -38,6 +60,7 @@ def add_command(email: str, role: str, name: str | None, password_stdin: bool, s
     try:
         with current_app.extensions["db"].transaction() as s:
             account = add_account(s, email=email, role=role, name=name, password=password, now=_now())
+            _audit(s, "staff.added", account, role=role, sign_in="sso" if sso_only else "password")
             email = account.email
     except AccountError as err:
         raise click.UsageError(str(err)) from err
@@ -50,8 +73,6 @@ def list_command() -> None:
     """List hub accounts."""
     from sqlalchemy import select
 
-    from hub.staff import StaffAccount
-
     with current_app.extensions["db"].reading() as s:
         for a in s.scalars(select(StaffAccount).order_by(StaffAccount.email)):
             state = "active" if a.active else "disabled"
@@ -59,15 +80,18 @@ def list_command() -> None:
             click.echo(f"{a.email}\t{a.role}\t{kind}\t{state}")
 
 
-def _change(email: str, change) -> None:  # type: ignore[no-untyped-def]
+def _change(email: str, action: str, change: Callable[[StaffAccount], Any], **detail: Any) -> None:
+    """Apply `change` to EMAIL's account and audit it, unless it changed nothing (it returns False)."""
     with current_app.extensions["db"].transaction() as s:
         account = find(s, email)
         if account is None:
             raise click.UsageError(f"No account for {email}.")
         try:
-            change(account)
+            changed = change(account)
         except AccountError as err:
             raise click.UsageError(str(err)) from err
+        if changed is not False:
+            _audit(s, action, account, **detail)
 
 
 @users_group.command("set-role")
@@ -75,8 +99,8 @@ def _change(email: str, change) -> None:  # type: ignore[no-untyped-def]
 @click.argument("role", type=click.Choice(ROLES))
 @with_appcontext
 def set_role_command(email: str, role: str) -> None:
-    """Change EMAIL's role."""
-    _change(email, lambda a: setattr(a, "role", role))
+    """Change EMAIL's role (their open sessions end: they sign in again with the new role)."""
+    _change(email, "staff.role_changed", lambda a: set_role(a, role, _now()), role=role)
     click.echo(f"{email} is now {role}.")
 
 
@@ -84,8 +108,8 @@ def set_role_command(email: str, role: str) -> None:
 @click.argument("email")
 @with_appcontext
 def disable_command(email: str) -> None:
-    """Stop EMAIL signing in (by password or single sign-on); their open sessions end on the next request."""
-    _change(email, lambda a: setattr(a, "active", False))
+    """Stop EMAIL signing in (by password or single sign-on); every open session of theirs ends at once."""
+    _change(email, "staff.disabled", lambda a: set_active(a, False, _now()))
     click.echo(f"{email} is disabled.")
 
 
@@ -94,7 +118,7 @@ def disable_command(email: str) -> None:
 @with_appcontext
 def enable_command(email: str) -> None:
     """Let a disabled account sign in again."""
-    _change(email, lambda a: setattr(a, "active", True))
+    _change(email, "staff.enabled", lambda a: set_active(a, True, _now()))
     click.echo(f"{email} is enabled.")
 
 
@@ -102,8 +126,9 @@ def enable_command(email: str) -> None:
 @click.argument("email")
 @with_appcontext
 def unlock_command(email: str) -> None:
-    """Clear a lockout after too many failed sign-ins."""
-    _change(email, lambda a: unlock(a, _now()))
+    """Clear the sign-in back-off after failed sign-ins for EMAIL (in RATE_LIMIT_STORAGE_URI)."""
+    _change(email, "staff.unlocked", lambda a: unlock(a, _now()))
+    current_app.extensions["sign_in_guard"].clear(email)
     click.echo(f"{email} is unlocked.")
 
 
@@ -112,10 +137,11 @@ def unlock_command(email: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def set_password_command(email: str, password_stdin: bool) -> None:
-    """Set a new password for EMAIL (also clears a lockout)."""
+    """Set a new password for EMAIL (ends their open sessions and clears the sign-in back-off)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    _change(email, lambda a: set_password(a, password, _now()))
+    _change(email, "staff.password_changed", lambda a: set_password(a, password, _now()))
+    current_app.extensions["sign_in_guard"].clear(email)
     click.echo(f"Password changed for {email}.")

@@ -1,2 +1,2 @@
-"""One notifier per outbox channel: console (logs), webchat (stored for the browser), recording (tests), and the
+"""One notifier per outbox channel: console (logs), webchat (stored for the browser), and the
 Slack and Teams ones their adapters' configuration adds."""

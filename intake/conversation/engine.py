@@ -19,7 +19,7 @@ from typing import Any
 from intake.conversation.commands import GENERAL_HELP, command_of
 from intake.conversation.flow import Flow
 from intake.conversation.plan import choices_for, effective_answers, find, next_step, plan, reconcile
-from intake.conversation.question import Question
+from intake.conversation.question import CHANNELS, Question
 from intake.conversation.turn import CANCELLED, CLOSED, SUBMIT, Inbound, Reply, Turn
 from intake.conversation.wording import ask, emergency_reply, review_items, review_text
 from intake.validation import AnswerError, RequestProblem, load_answer, validate_request
@@ -34,8 +34,11 @@ def today_in_london(now: datetime) -> date:
     return now.astimezone(LONDON).date()
 
 
-def start(flow: Flow, now: datetime, profile: Mapping[str, Any] | None = None) -> Turn:
-    """A new conversation. A remembered referrer's details are shown for confirmation rather than asked again."""
+def start(flow: Flow, now: datetime, profile: Mapping[str, Any] | None = None, *, channel: str = "web") -> Turn:
+    """A new conversation. A remembered referrer's details are shown for confirmation rather than asked again.
+    `channel` (web, slack or teams) is kept in the state; questions may ask_if on it."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
     state: dict[str, Any] = {
         "format": STATE_FORMAT,
         "answers": {},
@@ -45,6 +48,7 @@ def start(flow: Flow, now: datetime, profile: Mapping[str, Any] | None = None) -
         "profile": dict(profile or {}),
         "offered": {},
         "changing": None,
+        "channel": channel,
     }
     steps = plan(flow, state, today_in_london(now))
     first = next_step(steps, state["answers"])
@@ -60,7 +64,7 @@ def current_question(flow: Flow, state: Mapping[str, Any], now: datetime) -> Rep
     """The question the conversation is waiting for, with its choices resolved, for adapters that draw one step
     per modal or card. `hints` carries the metadata: kind, section, label, optional, min/max length, page."""
     steps = plan(flow, state, today_in_london(now))
-    return ask(flow, _waiting_for(steps, state), state, steps)
+    return ask(flow, waiting_for(steps, state), state, steps)
 
 
 def flow_question(flow: Flow, state: Mapping[str, Any], key: str, today: date) -> Question:
@@ -68,7 +72,7 @@ def flow_question(flow: Flow, state: Mapping[str, Any], key: str, today: date) -
     return found if found is not None else flow.question(key)
 
 
-def _waiting_for(steps: list[Question], state: Mapping[str, Any]) -> Question:
+def waiting_for(steps: list[Question], state: Mapping[str, Any]) -> Question:
     answers = state.get("answers", {})
     step = state.get("step")
     question = find(steps, step) if step else None
@@ -87,7 +91,7 @@ def _own_copy(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool | None) else copy.deepcopy(value)
 
 
-def _normalise(state: Mapping[str, Any]) -> dict[str, Any]:
+def normalise(state: Mapping[str, Any]) -> dict[str, Any]:
     state = _own_copy(dict(state))
     state.setdefault("answers", {})
     state.setdefault("history", [])
@@ -108,7 +112,7 @@ def _raw(inbound: Inbound) -> Any:
 
 def advance(flow: Flow, state: Mapping[str, Any], inbound: Inbound, now: datetime) -> Turn:
     """Apply one thing the person did and say what comes next."""
-    state = _normalise(state)
+    state = normalise(state)
     today = today_in_london(now)
     if state["status"] != "open":
         return Turn(
@@ -117,7 +121,7 @@ def advance(flow: Flow, state: Mapping[str, Any], inbound: Inbound, now: datetim
             action=CLOSED,
         )
     steps = plan(flow, state, today)
-    question = _waiting_for(steps, state)
+    question = waiting_for(steps, state)
     state["step"] = question.id
 
     command = command_of(inbound)
@@ -136,19 +140,21 @@ def advance(flow: Flow, state: Mapping[str, Any], inbound: Inbound, now: datetim
                 ask(flow, question, state, steps),
             ),
         )
-    return _answer(flow, state, steps, question, inbound, now, today)
+    return answer(flow, state, steps, question, _raw(inbound), now, today)
 
 
-def _answer(
+def answer(
     flow: Flow,
     state: dict[str, Any],
     steps: list[Question],
     question: Question,
-    inbound: Inbound,
+    raw: Any,
     now: datetime,
     today: date,
 ) -> Turn:
-    raw = _raw(inbound)
+    """Apply one raw answer to `question` in `state` (already the engine's own copy) and say what comes next. An
+    answer that cannot be used comes back as an error reply (first) and the question asked again, state unchanged.
+    The section forms apply each of their answers through here too, so both paths validate alike."""
     profile = state["profile"]
     if (
         question.section == "about_you"
@@ -161,6 +167,10 @@ def _answer(
         value = load_answer(question, raw, choices_for(flow, question, state["answers"]), today)
     except AnswerError as err:
         return Turn(state=state, replies=(Reply(text=str(err), error=True), ask(flow, question, state, steps)))
+    check = flow.role_checks.get(question.role or "")
+    problem = check(state, value, now) if check is not None else None
+    if problem:
+        return Turn(state=state, replies=(Reply(text=problem, error=True), ask(flow, question, state, steps)))
 
     if question.kind == "review":
         if value == "cancel":
@@ -251,7 +261,7 @@ def submission_problems(
 
 def reask(flow: Flow, state: Mapping[str, Any], problem: RequestProblem, today: date) -> Turn:
     """Send the person back to the answer that stops the request being submitted, saying why."""
-    state = _normalise(state)
+    state = normalise(state)
     state["status"] = "open"
     steps = plan(flow, state, today)
     question = find(steps, problem.key) or next_step(steps, state["answers"])
@@ -301,7 +311,7 @@ def _command(
     if command == "cancel":
         return _cancel(state)
     if command == "restart":
-        turn = start(flow, now, state["profile"])
+        turn = start(flow, now, state["profile"], channel=state.get("channel", "web"))
         return Turn(state=turn.state, replies=(Reply(text="Starting again. Nothing has been sent."), *turn.replies[1:]))
     if command == "help":
         tip = question.help or GENERAL_HELP

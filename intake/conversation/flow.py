@@ -6,11 +6,18 @@ Place in the flow: app/ builds it; the engine, the plan and the wording read it;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from intake.conversation.question import Question, load_questions
 from routing import RuleSet
+
+# An extra check for the question that plays a role (for example an emailed code): given the conversation's state,
+# the clean answer and the time, the message to show when the answer cannot be accepted, or None to accept it.
+RoleCheck = Callable[[Mapping[str, Any], Any, datetime], str | None]
 
 
 @dataclass(frozen=True)
@@ -19,15 +26,24 @@ class Flow:
     rules: RuleSet
     hub_urgent_phone: str
     emergency_duty_team_phone: str
+    # role -> its extra check, run after the answer's own validation (see RoleCheck).
+    role_checks: Mapping[str, RoleCheck] = field(default_factory=dict, hash=False, compare=False)
 
     @classmethod
-    def build(cls, rules: RuleSet, hub_urgent_phone: str = "", emergency_duty_team_phone: str = "") -> Flow:
+    def build(
+        cls,
+        rules: RuleSet,
+        hub_urgent_phone: str = "",
+        emergency_duty_team_phone: str = "",
+        role_checks: Mapping[str, RoleCheck] | None = None,
+    ) -> Flow:
         contacts = rules.contacts
         return cls(
             questions=load_questions(),
             rules=rules,
             hub_urgent_phone=hub_urgent_phone or contacts.hub_urgent_phone,
             emergency_duty_team_phone=emergency_duty_team_phone or contacts.emergency_duty_team_phone,
+            role_checks=dict(role_checks or {}),
         )
 
     @cached_property

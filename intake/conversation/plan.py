@@ -29,7 +29,7 @@ def plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
     """
     answers = state.get("answers", {})
     age_from = set(flow.age_keys)
-    values: dict[str, Any] = {"has_profile": bool(state.get("profile"))}
+    values: dict[str, Any] = {"has_profile": bool(state.get("profile")), "channel": state.get("channel", "web")}
     steps: list[Question] = []
     for q in flow.questions:
         if not q.applies(values):

@@ -35,11 +35,30 @@ KINDS = {
     "review": "choice",
 }
 SECTIONS = ("safety", "about_you", "about_child", "concern", "consent", "review")
+# What each section is called where a channel shows it ("About the child, step 3 of 6", a modal's or card's title).
+SECTION_TITLES = {
+    "safety": "Safety first",
+    "about_you": "About you",
+    "about_child": "About the child",
+    "concern": "What you are worried about",
+    "consent": "Talking to the family",
+    "review": "Check and send",
+}
 # Values worked out from the answers that ask_if may test, besides the answers themselves.
-DERIVED = ("child_age", "has_profile")
+DERIVED = ("child_age", "has_profile", "channel")
+# The channels a conversation runs in (`channel` in ask_if): the browser chat, Slack, Teams.
+CHANNELS = ("web", "slack", "teams")
 _OPERATORS = {"any_of", "not_in", "under", "at_least"}
 # What the engine relies on a question for; questions.yaml says which question plays each role.
-ROLES = ("emergency_check", "emergency_carry_on", "unborn", "birth_date", "age_estimate", "adult_check")
+ROLES = (
+    "emergency_check",
+    "emergency_carry_on",
+    "unborn",
+    "birth_date",
+    "age_estimate",
+    "adult_check",
+    "email_code",
+)
 REQUIRED_ROLES = ("emergency_check", "unborn", "birth_date", "age_estimate")
 
 

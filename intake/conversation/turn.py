@@ -77,6 +77,8 @@ class Turn:
     state: dict[str, Any]
     replies: tuple[Reply, ...]
     action: str | None = None
+    # From `advance_form`: the message for each answer that could not be used, by question id (valid ones are kept).
+    errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def answers(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from intake.conversation.flow import Flow
 from intake.conversation.plan import choices_for
-from intake.conversation.question import Question
+from intake.conversation.question import SECTION_TITLES, Question
 from intake.conversation.turn import Reply
 from intake.working_day import hub_is_open
 
@@ -69,6 +69,7 @@ def ask(flow: Flow, question: Question, state: Mapping[str, Any], steps: list[Qu
     }
     if question.role:
         hints["role"] = question.role
+    hints.update(progress(question, steps))
     if question.min_value is not None or question.max_value is not None:
         hints.update(min=question.min_value, max=question.max_value)
     if question.category:
@@ -90,6 +91,20 @@ def ask(flow: Flow, question: Question, state: Mapping[str, Any], steps: list[Qu
         help=question.help,
         hints=hints,
     )
+
+
+def progress(question: Question, steps: list[Question]) -> dict[str, Any]:
+    """Where this question sits: its section's title and "step k of n" among the section's steps that apply now."""
+    mine = [q.id for q in steps if q.section == question.section]
+    number = mine.index(question.id) + 1 if question.id in mine else len(mine) + 1
+    title = SECTION_TITLES.get(question.section, question.section)
+    total = max(number, len(mine))
+    return {
+        "section_title": title,
+        "step": number,
+        "steps": total,
+        "progress": f"{title}, step {number} of {total}",
+    }
 
 
 def emergency_reply(flow: Flow, now: datetime) -> Reply:

@@ -1,5 +1,5 @@
 """Follow-ups: promises the service keeps later (a reminder at the decision deadline, a check-in six weeks after an
-early-help decision, ...), each a row with a due time that the clock's sweep (hub/follow_up.py) claims and acts on.
+early-help decision, ...), each a row with a due time that the clock's sweep (hub/follow_ups/) claims and acts on.
 
 Rows, not scheduler jobs, so they survive restarts and can be shown, snoozed and cancelled by hub staff. Acting on
 one only ever adds outbox rows; the outbox sweep delivers them.

@@ -1,7 +1,7 @@
 """The outbox: every message the service sends later (to the hub's channels, to a referrer's chat) is a row first.
 
 A listener or a hub action adds rows inside its own transaction, so a message exists exactly when the change that
-caused it commits. The clock's sweep (hub/outbox_sweep.py) claims due rows, delivers them outside any transaction,
+caused it commits. The clock's sweep (hub/outbox/sweep.py) claims due rows, delivers them outside any transaction,
 and records the outcome. The payload is structured data, never platform text: each notifier renders its own.
 
 A message someone is waiting for (a one-time code by mail) is also attempted straight after the commit that made

@@ -446,7 +446,7 @@ def submit_through_cards(client: FlaskClient, fake: BotFramework) -> dict[str, A
 
 
 def sweep(app: Flask, clock: Any) -> Any:
-    from hub.outbox_sweep import run_due
+    from hub.outbox import run_due
 
     return run_due(app.extensions["db"], app.extensions["notifiers"], clock(), policy=app.extensions["outbox_policy"])
 

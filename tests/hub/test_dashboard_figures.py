@@ -219,7 +219,7 @@ def test_the_breakdowns_and_the_overview_agree_on_what_they_both_count(session: 
 
 
 def test_the_weekly_summary_to_managers_carries_the_headline_figures(session: Session) -> None:
-    from hub.follow_up import weekly_figures as weekly_summary_payload
+    from hub.follow_ups import weekly_figures as weekly_summary_payload
 
     payload = weekly_summary_payload(session, at(9, 0), at(16, 0))
     assert payload["start"] == "2026-11-09T00:00:00+00:00"

@@ -6,12 +6,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub.notifiers.recording import RecordingNotifier
-from hub.outbox_sweep import RetryPolicy, run_due
+from hub.outbox import RetryPolicy, run_due
 from intake.store import AuditEvent
 from intake.store.outbox import CANCELLED, FAILED, PENDING, OutboxMessage, enqueue
 from tests.conftest import FakeClock, sign_in_as
 from tests.hub.seed import make_request
+from tests.recording_notifier import RecordingNotifier
 
 
 def _failed(app: Flask, clock: FakeClock) -> tuple[int, str]:
@@ -79,7 +79,7 @@ def test_workers_cannot_see_the_page_and_posts_need_the_form_token(
 
 
 def test_failed_follow_ups_are_listed_too(app: Flask, client: FlaskClient, clock: FakeClock) -> None:
-    from hub.follow_up import schedule
+    from hub.follow_ups import schedule
     from intake.store.follow_up import FollowUp
 
     with app.extensions["db"].transaction() as s:

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.clock import build_scheduler, sweep_due
-from hub.follow_up import (
+from hub.follow_ups import (
     FollowUpPlan,
     delete_abandoned_drafts,
     remind_idle_drafts,

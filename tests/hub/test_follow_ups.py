@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from hub import claim
-from hub.follow_up import (
+from hub.follow_ups import (
     FollowUpChangeError,
     FollowUpPlan,
     cancel,
@@ -22,7 +22,7 @@ from hub.follow_up import (
     snooze,
 )
 from hub.new_request import HubDestination
-from hub.outbox_sweep import RetryPolicy
+from hub.outbox import RetryPolicy
 from intake.store import AuditEvent, SupportRequest
 from intake.store.database import Database
 from intake.store.follow_up import CANCELLED, DONE, FAILED, PENDING, RUNNING, SNOOZED, FollowUp

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from app.clock import outbox_step
-from hub import follow_up
+from hub import follow_ups
 from intake.store.audit import AuditEvent
 from intake.store.child_match import ChildMatch
 from intake.store.follow_up import FollowUp
@@ -194,8 +194,8 @@ def test_follow_ups_can_be_snoozed_and_cancelled_with_a_reason(
 ) -> None:
     rid = store_request(app)
     with app.extensions["db"].transaction() as s:
-        reminder = follow_up.schedule(s, rid, "triage_reminder", clock.now + hours(4), clock.now).id
-        escalation = follow_up.schedule(s, rid, "triage_escalation", clock.now + hours(30), clock.now).id
+        reminder = follow_ups.schedule(s, rid, "triage_reminder", clock.now + hours(4), clock.now).id
+        escalation = follow_ups.schedule(s, rid, "triage_escalation", clock.now + hours(30), clock.now).id
     sign_in_as(app, client, "hub_worker")
     html = _page(client, rid)
     assert f'for="until-{reminder}"' in html and f'for="cancel-reason-{escalation}"' in html

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub.new_request import HubDestination, on_submitted
-from hub.outbox_sweep import run_due
+from hub.outbox import run_due
 from intake.store import SupportRequest
 from intake.store.outbox import OutboxMessage, enqueue
 from tests.bot.test_webchat import TYPICAL, answer_until_review

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 
 from app import create_app
 from hub import claim
-from hub.notifiers.recording import RecordingNotifier
-from hub.outbox_sweep import RetryPolicy, failed_messages, retry_failed, run_due
+from hub.outbox import RetryPolicy, failed_messages, retry_failed, run_due
 from intake.store import AuditEvent
 from intake.store.database import Database
 from intake.store.outbox import FAILED, PENDING, SENDING, SENT, OutboxMessage, enqueue
 from tests.conftest import FakeClock
 from tests.hub.seed import make_request
+from tests.recording_notifier import RecordingNotifier
 
 
 def _enqueue(db: Database, now, n: int = 1, channel: str = "slack", **kw) -> list[int]:

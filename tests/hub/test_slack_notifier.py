@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from hub.notifiers.slack import escape, hub_message
-from hub.outbox_sweep import run_due
+from hub.outbox import run_due
 from intake.labels import Labels
 from intake.store.outbox import FAILED, PENDING, SENT, OutboxMessage, enqueue
 from intake.store.support_request import SupportRequest

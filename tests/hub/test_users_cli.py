@@ -63,3 +63,35 @@ def test_prompted_password_and_account_management(app: Flask) -> None:
     assert changed.exit_code == 0
     missing = runner.invoke(args=["users", "disable", "nobody@example.org"])
     assert missing.exit_code != 0 and "No account" in missing.output
+
+
+def test_every_account_change_is_audited(app: Flask) -> None:
+    from sqlalchemy import select
+
+    from intake.store.audit import AuditEvent
+
+    runner = app.test_cli_runner()
+    steps = [
+        (["add", "c@example.org", "--role", "hub_worker", "--password-stdin"], "first password 12\n"),
+        (["set-role", "c@example.org", "hub_manager"], None),
+        (["set-password", "c@example.org", "--password-stdin"], "second password 12\n"),
+        (["unlock", "c@example.org"], None),
+        (["disable", "c@example.org"], None),
+        (["enable", "c@example.org"], None),
+    ]
+    for args, stdin in steps:
+        result = runner.invoke(args=["users", *args], input=stdin)
+        assert result.exit_code == 0, result.output
+    with app.extensions["db"].reading() as s:
+        events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    assert [e.action for e in events] == [
+        "staff.added",
+        "staff.role_changed",
+        "staff.password_changed",
+        "staff.unlocked",
+        "staff.disabled",
+        "staff.enabled",
+    ]
+    assert all(e.actor.startswith("cli:") and e.detail["account"] == "c@example.org" for e in events)
+    assert events[1].detail["role"] == "hub_manager"
+    assert not any("password 12" in str(e.detail) for e in events)

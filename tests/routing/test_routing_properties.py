@@ -21,7 +21,10 @@ FLAGS = (
     "early_help_plan_not_working",
     "non_mobile",
     "child_disclosed_harm",
+    "learning_disability",
 )
+EXPLOITATION = sorted(i.id for i in RULES.indicators.values() if "exploitation" in i.categories and i.level >= 2)
+LEVEL_1 = sorted(i.id for i in RULES.indicators.values() if i.level == 1)
 
 
 @st.composite
@@ -60,3 +63,31 @@ def test_evaluate_never_raises_and_keeps_the_child_protection_signal(f: Facts) -
         if decision.route != "hub_child_protection":
             assert {"also_contact_hub"} <= set(decision.codes()), decision.codes()
     assert Facts.from_dict(f.to_dict()) == f
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts(), st.sampled_from(IDS))
+def test_adding_a_sign_never_lowers_the_level(f: Facts, extra: str) -> None:
+    more = Facts.from_dict({**f.to_dict(), "indicators": sorted(f.indicators | {extra})})
+    assert evaluate(RULES, more).level >= evaluate(RULES, f).level
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts(), st.sampled_from(EXPLOITATION), st.floats(min_value=0, max_value=13.99) | st.none())
+def test_any_exploitation_sign_under_14_or_with_a_learning_disability_is_child_protection(
+    f: Facts, sign: str, age: float | None
+) -> None:
+    data = {**f.to_dict(), "indicators": sorted(f.indicators | {sign}), "unborn": False, "child_age_years": age}
+    if age is None:
+        data["learning_disability"] = True
+    decision = evaluate(RULES, Facts.from_dict(data))
+    assert decision.level == 4 and decision.phone_first
+    assert decision.route in ("hub_child_protection", "emergency", "lado", "police_fgm", "private_fostering")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.sampled_from(LEVEL_1)), st.none() | st.floats(min_value=0, max_value=17.9))
+def test_level_1_signs_alone_never_give_more_than_level_1(ids: set[str], age: float | None) -> None:
+    decision = evaluate(RULES, Facts(indicators=frozenset(ids), child_age_years=age))
+    assert decision.level == 1
+    assert not any(r.code == "indicator" for r in decision.reasons if r.indicator_id in LEVEL_1 and decision.level > 1)

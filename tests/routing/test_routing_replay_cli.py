@@ -46,7 +46,7 @@ def test_replay_reports_what_a_new_rules_file_would_change(app: Flask, clock: Fa
     runner = app.test_cli_runner()
     result = runner.invoke(rules_group, ["replay", "--rules", str(_new_rules(tmp_path))])
     assert result.exit_code == 0, result.output
-    assert "Replayed 2 stored requests: blackpool-2026.1+sha256:" in result.output
+    assert "Replayed 2 stored requests: blackpool-2026.2+sha256:" in result.output
     assert "1 would change (1 level, 1 route)" in result.output
     assert "level 2->3: 1" in result.output
     assert f"{refs[0]}: level 2 early_help_universal_plus -> level 3 early_help_intensive" in result.output

@@ -36,7 +36,7 @@ def _broken(tmp_path: Path, *edits: tuple[str, str], text: str = SHIPPED) -> tup
 def test_shipped_rules_load(rules: RuleSet) -> None:
     assert default_rules_path().name == "blackpool.yaml"
     assert rules.council_id == "blackpool" and rules.council_name == "Blackpool Council"
-    assert re.fullmatch(r"blackpool-2026\.1\+sha256:[0-9a-f]{12}", rules.version)
+    assert re.fullmatch(r"blackpool-2026\.2\+sha256:[0-9a-f]{12}", rules.version)
     assert rules.source_path == str(default_rules_path())
     assert len(rules.indicators) >= 120
     levels = {i.level for i in rules.indicators.values()}
@@ -229,3 +229,41 @@ def test_a_nearly_empty_mapping_reports_every_missing_section(tmp_path: Path) ->
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(RulesError, match=r"^nope.yaml: cannot read the file"):
         load_rules(tmp_path / "nope.yaml")
+
+
+# --- the optional keywords section (filled by the suggester's lane; checked here) ---------------------------
+
+
+def test_keywords_are_optional_and_read_per_indicator(tmp_path: Path, rules: RuleSet) -> None:
+    assert isinstance(rules.keywords, dict)
+    path = tmp_path / "blackpool.yaml"
+    path.write_text(SHIPPED.rstrip("\n").split("\nkeywords:")[0] + "\nkeywords:\n  ne_02: [hungry, no food]\n")
+    assert load_rules(path).keywords["ne_02"] == ("hungry", "no food")
+
+
+@pytest.mark.parametrize(
+    ("section", "needle", "message"),
+    [
+        ("  zz_99: [hungry]\n", "  zz_99:", "keywords refers to unknown indicator 'zz_99'"),
+        ("  ne_02: []\n", "  ne_02:", "keywords for 'ne_02' must be a list of words or phrases, got []"),
+        ("  ne_02: hungry\n", "  ne_02:", "keywords for 'ne_02' must be a list of words or phrases, got 'hungry'"),
+        ("  ne_02: [hungry, 3]\n", "  ne_02:", "keywords for 'ne_02': each entry must be a word or phrase, got 3"),
+        ("  ne_02: [hungry, ' ']\n", "  ne_02:", "keywords for 'ne_02': each entry must be a word or phrase"),
+        ("  ne_02: [Hungry]\n", "  ne_02:", "keywords for 'ne_02': write 'Hungry' in lower case"),
+        (
+            "  ne_02:\n    - hungry\n    - hungry\n",
+            "    - hungry\n    - hungry",
+            "keywords for 'ne_02': 'hungry' is repeated",
+        ),
+        ("  - hungry\n", "keywords:", "the file: 'keywords' must be a mapping"),
+    ],
+)
+def test_broken_keywords_name_the_line(tmp_path: Path, section: str, needle: str, message: str) -> None:
+    text = SHIPPED.rstrip("\n").split("\nkeywords:")[0] + "\nkeywords:\n" + section
+    path = tmp_path / "blackpool.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as caught:
+        load_rules(path)
+    line = _line(text, needle) + (1 if "repeated" in message else 0)
+    expected = f"blackpool.yaml:{line}: {message}"
+    assert any(e.startswith(expected) for e in caught.value.errors), (expected, caught.value.errors)

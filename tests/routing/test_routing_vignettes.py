@@ -90,6 +90,18 @@ VIGNETTES = [
     V("exploitation sign at 13", {"indicators": ["ex_02"], "child_age_years": 13.5}, 4, CP, "CE tools: aged 13 or under", codes=("vulnerability",)),
     V("early peer-crime signs at 10", {"indicators": ["ex_01"], "child_age_years": 10}, 4, CP, "Kent L2 + CE tools under-13 rule", codes=("vulnerability",)),
     V("early peer-crime signs at 14", {"indicators": ["ex_01"], "child_age_years": 14, "consent": "given"}, 2, EHU, "Kent L2: associating with peers in crime", absent=("vulnerability",)),
+    # Exploitation (2026.2): several signs, an older partner, a learning disability
+    V("several exploitation signs, no screening tool", {"indicators": ["ex_05", "ex_04", "ex_03", "ex_13"], "child_age_years": 15}, 4, CP, "CSE screening tools: several risk indicators together are high risk; Rochdale review", codes=("together",), next_steps_has="screening tool"),
+    V("three exploitation signs at 16", {"indicators": ["ex_04", "ex_05", "ex_15"], "child_age_years": 16}, 4, CP, "CSE initial screening tool: unexplained money, older acquaintances, cars driven by unknown adults", codes=("together",), next_steps_has="AWAKEN"),
+    V("two exploitation signs at 15", {"indicators": ["ex_04", "ex_05"], "child_age_years": 15, "consent": "given"}, 3, EHI, "Kent L3: vulnerable to exploitation - two signs are not 'several'", absent=("together",), next_steps_has="AWAKEN"),
+    V("older boyfriend with gifts at 15", {"indicators": ["ex_12", "ex_04"], "child_age_years": 15}, 4, CP, "CSE initial screening tool: older 'boyfriend' / controlling adult + unexplained money or items", codes=("together",)),
+    V("older partner, secretive, at 14", {"indicators": ["ex_12", "ex_13"], "child_age_years": 14.5}, 4, CP, "CSE initial screening tool: older boyfriend + secretive online activity", codes=("together",)),
+    V("older partner with gifts at 17", {"indicators": ["ex_12", "ex_04"], "child_age_years": 17, "consent": "given"}, 3, EHI, "Age of consent 16: intensive support, screening tool", absent=("together",), next_steps_has="screening tool"),
+    V("older partner alone at 15", {"indicators": ["ex_12"], "child_age_years": 15, "consent": "given"}, 3, EHI, "CSE screening: a relationship alone needs gifts, control or secrecy to be high risk", absent=("together",)),
+    V("learning disability, one exploitation sign", {"indicators": ["ex_04"], "child_age_years": 16, "learning_disability": True}, 4, CP, "West Yorkshire CSE tool: learning disability + CSE concern -> CSC", codes=("vulnerability",), next_steps_has="screening tool"),
+    V("learning disability, early peer-crime sign", {"indicators": ["ex_01"], "child_age_years": 15, "learning_disability": True}, 4, CP, "West Yorkshire CSE tool; Kent L2 peers in crime", codes=("vulnerability",), next_steps_has="AWAKEN"),
+    V("possible trafficking, no disclosure", {"indicators": ["ex_16"], "child_age_years": 15}, 4, CP, "Trafficking procedures: children rarely disclose; CP response"),
+    V("exploitation at 12, older partner", {"indicators": ["ex_12"], "child_age_years": 12}, 4, CP, "CE tools: 13 or under, any single factor", codes=("vulnerability",)),
     # Disclosure
     V("child discloses harm", {"child_disclosed_harm": True, "child_age_years": 8}, 4, CP, "Primer precedence 5: disclosure", codes=("flag",), absent=("no_indicators",), next_steps_has="own words"),
     V("disclosure indicator", {"indicators": ["ph_10"], "child_age_years": 9}, 4, CP, "Kent L4: physical or sexual abuse"),

@@ -17,15 +17,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hub import claim
 from hub.notifier import DeliveryError, Notifier
-from intake.store import audit
+from hub.outbox.retry import RetryPolicy
 from intake.store.database import Database
 from intake.store.outbox import (
     CANCELLED,
@@ -40,19 +39,6 @@ from intake.store.outbox import (
 )
 
 log = logging.getLogger("earlyhelp.outbox")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 8
-    base_delay: timedelta = timedelta(minutes=1)
-    max_delay: timedelta = timedelta(hours=1)
-    # A row `sending` for longer than this belongs to a sweeper that died.
-    stuck_after: timedelta = timedelta(minutes=10)
-
-    def delay(self, attempts: int) -> timedelta:
-        """Deterministic exponential backoff after the `attempts`-th failure: 1, 2, 4, 8 ... minutes, capped."""
-        return min(self.base_delay * (2 ** max(attempts - 1, 0)), self.max_delay)
 
 
 @dataclass
@@ -230,52 +216,3 @@ def _record(db: Database, outcomes: list[_Outcome], report: SweepReport) -> None
             log.warning(
                 "outbox: message %s attempt %d failed (%s); retrying", message.id, message.attempts, outcome.error
             )
-
-
-# -- For hub managers ---------------------------------------------------------------------------------------------
-
-
-def failed_messages(session: Session, limit: int = 100) -> list[OutboxMessage]:
-    """Messages the service gave up on, newest first: shown to hub managers so someone tells the person by hand."""
-    return list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == FAILED)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def retry_failed(session: Session, message_id: int, actor: str, now: datetime) -> bool:
-    """A manager sends a failed message again (e.g. after fixing the Slack channel). Attempts start again."""
-    message = session.get(OutboxMessage, message_id)
-    if message is None or message.status != FAILED:
-        return False
-    message.status, message.attempts, message.due_at, message.claimed_at = PENDING, 0, now, None
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="outbox.retried",
-        request_id=message.request_id,
-        detail={"message_id": message.id, "kind": message.kind, "channel": message.channel},
-    )
-    return True
-
-
-def cancel_message(session: Session, message_id: int, actor: str, now: datetime) -> bool:
-    """Stop a message that has not gone yet (pending or failed)."""
-    message = session.get(OutboxMessage, message_id)
-    if message is None or message.status not in (PENDING, FAILED):
-        return False
-    message.status = CANCELLED
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="outbox.cancelled",
-        request_id=message.request_id,
-        detail={"message_id": message.id, "kind": message.kind, "channel": message.channel},
-    )
-    return True

@@ -1,4 +1,5 @@
-"""A notifier that records what it was asked to deliver: the fake every channel's tests use.
+"""A notifier that records what it was asked to deliver: the fake every channel's tests (and bench/sweep_bench.py)
+use. Test-only, so it lives here rather than in hub/notifiers/.
 
 Configure it to fail the first N deliveries (retryable or not) to exercise the sweep's retries, or give it a hook
 that runs before recording (to simulate a crash mid-delivery or to hold two sweepers at the same point).
