@@ -334,7 +334,9 @@ def step_card(replies: Sequence[Reply], draft_id: str, *, notice_text: str | Non
         return card(body, actions)
     hints = question.hints or {}
     if hints.get("progress"):
-        body.insert(0, progress_line(str(hints["progress"])))
+        # Where the person is, at the top: after anything urgent or a notice, which always come first.
+        first = next((n for n, e in enumerate(body) if e["type"] != "Container"), len(body))
+        body.insert(first, progress_line(str(hints["progress"])))
     base = {"verb": "answer", "draft": draft_id, "step": question.question_id}
     changing = "current" in hints and hints.get("optional")
     if changing:
