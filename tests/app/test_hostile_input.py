@@ -11,8 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from tests.bot.conftest import slack_api, slack_settings
-from tests.bot.test_teams import bot_framework, teams_config
+from tests.bot.conftest import bot_framework, slack_api, slack_settings, teams_config
 from tests.conftest import sign_in_as
 from tests.hub.helpers import csrf_from, store_request
 from tests.slack_api import signed_headers
