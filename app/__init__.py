@@ -29,6 +29,7 @@ from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
 from hub.notifiers.webchat import WebchatNotifier
 from hub.outbox import RetryPolicy
+from hub.sign_in_guard import SignInGuard
 from hub.web import init_hub
 from intake.conversation.engine import Flow
 from intake.labels import Labels, when
@@ -120,7 +121,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             limits.apply(app, endpoint, chat_limit)
     if settings.get("TEAMS_APP_ID"):
         _register_teams(app, settings, intake, clock)
-    # Password guessing is slowed per address here and per account by the lockout (hub.staff).
+    # Password guessing is slowed per address here and per email typed by the sign-in guard (hub.sign_in_guard),
+    # both counted in RATE_LIMIT_STORAGE_URI so every worker shares them.
+    app.extensions["sign_in_guard"] = SignInGuard(
+        settings.get("RATE_LIMIT_STORAGE_URI") or "memory://", settings.get("SIGN_IN_ACCOUNT_LIMIT"), seal
+    )
     sign_in_limit = security.sign_in_limit(settings)
     if sign_in_limit:
         limits.apply(app, "hub_sign_in.sign_in", sign_in_limit, methods={"POST"})

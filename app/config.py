@@ -100,9 +100,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SIGN_IN_RATE_LIMIT", "10/minute;50/hour", "Sign-in attempts per client address; 0 turns this limit off"),
     Setting(
+        "SIGN_IN_ACCOUNT_LIMIT",
+        "5/15 minutes",
+        "Failed sign-ins per email address before it is held back (known and unknown emails alike), except from the "
+        "address the account last signed in from",
+    ),
+    Setting(
         "RATE_LIMIT_STORAGE_URI",
         "",
-        "Where rate-limit counts live (e.g. redis://localhost:6379); each process's memory when empty",
+        "Where rate-limit and sign-in back-off counts live, shared by every worker (e.g. redis://localhost:6379); "
+        "each process's memory when empty, which counts per worker: set it in production",
     ),
     Setting(
         "PROXY_COUNT",
