@@ -8,7 +8,8 @@ section API says is asked now, so the chat, Slack and Teams ask the same questio
 - The safety question is asked first and alone in the conversation, but on a form it shares the first page with the
   section that follows a "no": the person sees "is the child in immediate danger?" at the top and can carry on
   below. A "yes" still stops everything for the 999 advice: then only what was filled in is kept, and nothing left
-  empty below stands in the advice's way.
+  empty below stands in the advice's way. The page with the advice asks "record the details now?" above the
+  section that follows a "yes" in the same way.
 - Back shows a section again with every answer in it, so going back never throws an answer away (the chat's
   'back' forgets the last answer; a form keeps it until it is changed).
 """
@@ -29,6 +30,9 @@ from intake.conversation.wording import ask
 
 # A page the person reaches by going back: the section it shows again.
 Revisit = str
+# The safety questions that share their page with what follows, and the answer that leads there: "is the child in
+# immediate danger?" (no), and after the 999 advice "record the details now?" (yes).
+_CARRY_ON = {"emergency_check": "no", "emergency_carry_on": "yes"}
 
 
 def _blank(raw: Any) -> bool:
@@ -43,11 +47,12 @@ def page(flow: Flow, state: Mapping[str, Any], now: datetime, *, revisit: Revisi
             return [again]
     state = engine.normalise(state)
     form = section_form(flow, state, now, conditional=True)
-    danger = flow.role_id("emergency_check")
-    if form.ids == (danger,) and state["answers"].get(danger) is None:
-        ahead = advance_form(flow, state, {danger: "no"}, now)
-        if not ahead.errors and ahead.action is None:
-            return [form, section_form(flow, ahead.state, now, conditional=True)]
+    for role, usual in _CARRY_ON.items():
+        qid = flow.role_id(role)
+        if form.ids == (qid,) and state["answers"].get(qid) is None:
+            ahead = advance_form(flow, state, {qid: usual}, now)
+            if not ahead.errors and ahead.action is None:
+                return [form, section_form(flow, ahead.state, now, conditional=True)]
     return [form]
 
 

@@ -65,6 +65,7 @@ MAX_BLOCKS = 100
 LABEL_MAX = 2000
 HEADER_MAX = 150
 CONDITIONAL_HINT = "Only if it applies, from your answers above; otherwise leave it."
+NEEDED_HINT = "Needed to send the request (leave it for now if the child is in immediate danger)."
 CALL_999 = "If a child is in immediate danger, call 999 now."
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -106,15 +107,22 @@ def _label(reply: Reply) -> Any:
     return _plain(reply.text[:LABEL_MAX])
 
 
-def _field(reply: Reply, prefill: Any) -> list[Block]:
-    """One question's input blocks, filled in with `prefill` (a stored answer) when there is one."""
+def _field(reply: Reply, prefill: Any, after_safety: bool = False) -> list[Block]:
+    """One question's input blocks, filled in with `prefill` (a stored answer) when there is one.
+
+    `after_safety`: the field shares a page with a safety question. Slack refuses to send a form with a required
+    field empty, and a person whose child is in danger must reach the 999 advice without filling anything else in:
+    such fields are optional to Slack, and the conversation says which it needs when the answer was "no"."""
     assert reply.question_id is not None
     qid = reply.question_id
     conditional = bool(reply.hints.get("conditional"))
-    optional = bool(reply.hints.get("optional")) or conditional
+    required_later = after_safety and not reply.hints.get("optional") and not conditional
+    optional = bool(reply.hints.get("optional")) or conditional or after_safety
     help_text = reply.help or ""
     if conditional:
         help_text = f"{CONDITIONAL_HINT} {help_text}".strip()
+    elif required_later:
+        help_text = f"{NEEDED_HINT} {help_text}".strip()
     hint = _plain(help_text[:LABEL_MAX]) if help_text else None
     if reply.input == "multi":
         groups = [reply.choices[i : i + GROUP_SIZE] for i in range(0, len(reply.choices), GROUP_SIZE)]
@@ -178,12 +186,12 @@ def _review_blocks(text: str) -> list[Block]:
     ]
 
 
-def _form_blocks(form: SectionForm) -> list[Block]:
+def _form_blocks(form: SectionForm, after_safety: bool = False) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text=_plain(form.title[:HEADER_MAX]))]
     part = part_of(form.section)
     if part:
         blocks.append(ContextBlock(elements=[_plain(part)]))
-    if form.section == "safety":
+    if any(r.hints.get("role") == "emergency_check" for r in form.questions):
         blocks.append(SectionBlock(text=_plain(CALL_999)))
     for reply in form.questions:
         if reply.hints.get("kind") == "review":
@@ -192,7 +200,7 @@ def _form_blocks(form: SectionForm) -> list[Block]:
                 ContextBlock(block_id=f"{_CONTROL_PREFIX}:{reply.question_id}:submit", elements=[_plain(" ")])
             )
         else:
-            blocks.extend(_field(reply, form.prefills.get(reply.question_id or "")))
+            blocks.extend(_field(reply, form.prefills.get(reply.question_id or ""), after_safety))
     return blocks
 
 
@@ -214,8 +222,9 @@ def page_view(
     blocks: list[Block] = []
     for notice in notices:
         blocks.extend(_notice_blocks(notice))
-    for form in forms:
-        blocks.extend(_form_blocks(form))
+    safety_first = len(forms) > 1 and forms[0].section == "safety"
+    for n, form in enumerate(forms):
+        blocks.extend(_form_blocks(form, after_safety=safety_first and n > 0))
     review = is_review(forms)
     buttons: list[ButtonElement] = []
     if back:

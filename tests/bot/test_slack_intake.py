@@ -363,6 +363,25 @@ def test_immediate_danger_shows_999_first_and_nothing_below_stands_in_its_way(
     assert blocks[0]["type"] == "header" and "999" in blocks[0]["text"]["text"]
     assert "999" in blocks[1]["text"]["text"] and "01632 960100" in blocks[1]["text"]["text"]
     assert draft_answers(slack_app)["immediate_danger"] is True
+    # Slack refuses a form with a required field empty: below the safety question nothing is required by Slack,
+    # and the conversation itself asks for what it needs once the answer is "no".
+    assert all(b["optional"] for b in inputs(view) if not b["block_id"].startswith("q:immediate_danger:"))
+    assert (
+        "Needed to send the request"
+        in next(b for b in inputs(view) if b["block_id"] == "q:referrer_name:0")["hint"]["text"]
+    )
+    # The advice's page asks whether to record the details now, above the section that follows a yes.
+    after = questions_of(data["view"])
+    assert after[0] == "carry_on_after_emergency" and "referrer_role" in after, after
+
+
+def test_no_to_danger_with_fields_left_empty_says_what_each_needs(slack_app: Flask, slack_api: SlackApiStub) -> None:
+    client = slack_app.test_client()
+    view = open_by_command(client, slack_api)
+    empty = {q: None for q in questions_of(view) if q != "immediate_danger"}
+    data = submit(client, view, empty)
+    assert data["response_action"] == "errors" and "q:referrer_name:0" in data["errors"]
+    assert draft_answers(slack_app) == {"immediate_danger": False}
 
 
 def test_back_shows_the_section_before_with_every_answer_kept(slack_app: Flask, slack_api: SlackApiStub) -> None:
