@@ -152,7 +152,7 @@ VIGNETTES = [
     V("consent refused, level 2", {"indicators": ["ed_03"], "consent": "refused"}, 2, EHU, "WT2023: early help is voluntary", codes=("consent_refused",), next_steps_has="child in need"),
     V("consent refused, level 3", {"indicators": ["da_03"], "consent": "refused"}, 3, EHI, "Lancashire: absolute right to consent", codes=("consent_refused",)),
     V("consent refused and plan not working", {"indicators": ["da_03"], "consent": "refused", "early_help_plan_not_working": True}, 4, CIN, "Bucks L4: child in need, parents refused support", codes=("step_up", "consent_refused")),
-    V("consent not asked, level 3", {"indicators": ["pa_07"]}, 3, EHI, "Lancashire: seek consent", codes=("consent_not_asked",), next_steps_has="ask the family"),
+    V("consent not asked, level 3", {"indicators": ["pa_07"]}, 3, EHI, "Lancashire: seek consent", codes=("consent_not_asked",), next_steps_has="ask the family (and"),
     V("consent not sought because of risk, level 3", {"indicators": ["pa_07"], "consent": "not_sought_risk"}, 3, EHI, "Golden rules: record reasons", codes=("consent_not_sought_risk",), next_steps_has="sign of significant harm"),
     V("consent not sought because of risk, CP", {"indicators": ["ph_05"], "consent": "not_sought_risk"}, 4, CP, "Gloucestershire L4: not sought if it increases risk", codes=("consent_not_sought_risk",)),
     V("consent refused, CP proceeds", {"indicators": ["sx_06"], "consent": "refused"}, 4, CP, "Golden rule 3: no consent needed where risk of harm", codes=("consent_refused",)),
