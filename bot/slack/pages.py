@@ -11,11 +11,14 @@ options, 3,000-character text) are checked before anything is sent. A person's o
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from cachetools import LRUCache
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -208,7 +211,50 @@ def is_review(forms: Sequence[SectionForm]) -> bool:
     return any(r.hints.get("kind") == "review" for f in forms for r in f.questions)
 
 
+def _shows_answers(forms: Sequence[SectionForm]) -> bool:
+    return any(
+        f.prefills or r.hints.get("kind") in ("review", "confirm_profile") or "current" in r.hints
+        for f in forms
+        for r in f.questions
+    )
+
+
+# The pages most used lately, as JSON, for pages that show nobody's answers: slack_sdk checks Slack's limits while
+# it turns a view into JSON, which costs more than the rest of a page (cachetools is not thread-safe on its own).
+_PAGES: LRUCache[str, str] = LRUCache(maxsize=512)
+_PAGES_LOCK = threading.Lock()
+
+
 def page_view(
+    draft_id: str,
+    forms: Sequence[SectionForm],
+    notices: Sequence[Reply] = (),
+    *,
+    revisit: str | None = None,
+    back: bool = True,
+    changeable: Sequence[str] = (),
+) -> dict[str, Any]:
+    """One view for one page (see `_page_view`); a page that shows nobody's answers is drawn once and reused."""
+    # A notice marked private (a message that may quote what was typed) is never kept either.
+    if _shows_answers(forms) or any(n.error or n.hints.get("private") for n in notices):
+        return _page_view(draft_id, forms, notices, revisit=revisit, back=back, changeable=changeable)
+    key = json.dumps(
+        [[[r.to_dict() for r in f.questions], f.section, f.title] for f in forms]
+        + [[n.to_dict() for n in notices], revisit, back, list(changeable)],
+        sort_keys=True,
+    )
+    with _PAGES_LOCK:
+        known = _PAGES.get(key)
+    if known is None:
+        view = _page_view("", forms, notices, revisit=revisit, back=back, changeable=changeable)
+        known = json.dumps(view)
+        with _PAGES_LOCK:
+            _PAGES[key] = known
+    # Parsed afresh each time (cheaper than a deep copy), so no caller shares a dict.
+    return {**json.loads(known), "private_metadata": draft_id}
+
+
+def _page_view(
     draft_id: str,
     forms: Sequence[SectionForm],
     notices: Sequence[Reply] = (),
@@ -266,7 +312,7 @@ def page_view(
         submit=_plain("Submit" if review else "Next"),
         close=_plain("Save and close"),
         blocks=blocks,
-        private_metadata=draft_id,
+        private_metadata=draft_id or None,
     )
     return view.to_dict()
 
