@@ -259,7 +259,8 @@ def create_bolt_app(
                 ack(response_action="errors", errors=errors)
                 return
             # A message about a field this view does not show: say it above the page that asks it.
-            result = dataclasses.replace(result, replies=(*(Reply(text=m) for m in result.errors.values()),))
+            said = tuple(Reply(text=m, hints={"private": True}) for m in result.errors.values())
+            result = dataclasses.replace(result, replies=said)
         ack(response_action="update", view=render(result))
 
     # The ways in, after the modal page (see above).

@@ -11,11 +11,14 @@ options, 3,000-character text) are checked before anything is sent. A person's o
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from cachetools import LRUCache
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -186,7 +189,9 @@ def _review_blocks(text: str) -> list[Block]:
     ]
 
 
-def _form_blocks(form: SectionForm, after_safety: bool = False) -> list[Block]:
+def _form_blocks(form: SectionForm, after_safety: bool = False, room: int = MAX_BLOCKS) -> list[Block]:
+    """The form's header and fields, whole questions only, at most `room` blocks: a question that does not fit
+    comes on the next page (its answer is still missing), never half of its checkboxes."""
     blocks: list[Block] = [HeaderBlock(text=_plain(form.title[:HEADER_MAX]))]
     part = part_of(form.section)
     if part:
@@ -197,10 +202,16 @@ def _form_blocks(form: SectionForm, after_safety: bool = False) -> list[Block]:
         if reply.hints.get("kind") == "review":
             blocks.extend(_review_blocks(reply.text))
             blocks.append(
-                ContextBlock(block_id=f"{_CONTROL_PREFIX}:{reply.question_id}:submit", elements=[_plain(" ")])
+                ContextBlock(
+                    block_id=f"{_CONTROL_PREFIX}:{reply.question_id}:submit",
+                    elements=[_plain("Press Submit to send this to the hub.")],
+                )
             )
         else:
-            blocks.extend(_field(reply, form.prefills.get(reply.question_id or ""), after_safety))
+            field = _field(reply, form.prefills.get(reply.question_id or ""), after_safety)
+            if len(blocks) + len(field) > room:
+                break
+            blocks.extend(field)
     return blocks
 
 
@@ -208,7 +219,50 @@ def is_review(forms: Sequence[SectionForm]) -> bool:
     return any(r.hints.get("kind") == "review" for f in forms for r in f.questions)
 
 
+def _shows_answers(forms: Sequence[SectionForm]) -> bool:
+    return any(
+        f.prefills or r.hints.get("kind") in ("review", "confirm_profile") or "current" in r.hints
+        for f in forms
+        for r in f.questions
+    )
+
+
+# The pages most used lately, as JSON, for pages that show nobody's answers: slack_sdk checks Slack's limits while
+# it turns a view into JSON, which costs more than the rest of a page (cachetools is not thread-safe on its own).
+_PAGES: LRUCache[str, str] = LRUCache(maxsize=512)
+_PAGES_LOCK = threading.Lock()
+
+
 def page_view(
+    draft_id: str,
+    forms: Sequence[SectionForm],
+    notices: Sequence[Reply] = (),
+    *,
+    revisit: str | None = None,
+    back: bool = True,
+    changeable: Sequence[str] = (),
+) -> dict[str, Any]:
+    """One view for one page (see `_page_view`); a page that shows nobody's answers is drawn once and reused."""
+    # A notice marked private (a message that may quote what was typed) is never kept either.
+    if _shows_answers(forms) or any(n.error or n.hints.get("private") for n in notices):
+        return _page_view(draft_id, forms, notices, revisit=revisit, back=back, changeable=changeable)
+    key = json.dumps(
+        [[[r.to_dict() for r in f.questions], f.section, f.title] for f in forms]
+        + [[n.to_dict() for n in notices], revisit, back, list(changeable)],
+        sort_keys=True,
+    )
+    with _PAGES_LOCK:
+        known = _PAGES.get(key)
+    if known is None:
+        view = _page_view("", forms, notices, revisit=revisit, back=back, changeable=changeable)
+        known = json.dumps(view)
+        with _PAGES_LOCK:
+            _PAGES[key] = known
+    # Parsed afresh each time (cheaper than a deep copy), so no caller shares a dict.
+    return {**json.loads(known), "private_metadata": draft_id}
+
+
+def _page_view(
     draft_id: str,
     forms: Sequence[SectionForm],
     notices: Sequence[Reply] = (),
@@ -224,7 +278,10 @@ def page_view(
         blocks.extend(_notice_blocks(notice))
     safety_first = len(forms) > 1 and forms[0].section == "safety"
     for n, form in enumerate(forms):
-        blocks.extend(_form_blocks(form, after_safety=safety_first and n > 0))
+        room = MAX_BLOCKS - len(blocks) - 3  # Back/Cancel, the review's Change buttons, the saved note
+        if room < 3:
+            break
+        blocks.extend(_form_blocks(form, after_safety=safety_first and n > 0, room=room))
     review = is_review(forms)
     buttons: list[ButtonElement] = []
     if back:
@@ -257,8 +314,6 @@ def page_view(
         ]
         blocks.append(ActionsBlock(block_id="change", elements=change))
     blocks.append(ContextBlock(elements=[_plain(SAVED_NOTE)]))
-    if len(blocks) > MAX_BLOCKS:
-        raise ValueError(f"a page of {len(blocks)} blocks is more than Slack's {MAX_BLOCKS}")
     view = View(
         type="modal",
         callback_id=CALLBACK_ID,
@@ -266,7 +321,7 @@ def page_view(
         submit=_plain("Submit" if review else "Next"),
         close=_plain("Save and close"),
         blocks=blocks,
-        private_metadata=draft_id,
+        private_metadata=draft_id or None,
     )
     return view.to_dict()
 
