@@ -15,6 +15,9 @@ Kinds:
                  (when `under_age_years` or `fact` is given) for a child under that age or with that fact -> `raises_to`
                  (several exploitation signs together; an older partner together with gifts, control or secrecy)
 
+Any rule may name `unless` indicators: when one of them is chosen the rule does not apply (the neglect tool's
+next step is not given when its result is already known).
+
 Level-1 indicators describe strengths or no additional need: no rule ever selects or counts them.
 """
 
@@ -44,6 +47,7 @@ class CombinationRule:
     indicators: tuple[str, ...] = ()
     min_level: int = 1
     requires: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
 
     def selects(self, indicator: Indicator) -> bool:
         """True when the indicator is named, or shares a category, and is at least min_level (and above level 1:
