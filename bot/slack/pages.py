@@ -189,7 +189,9 @@ def _review_blocks(text: str) -> list[Block]:
     ]
 
 
-def _form_blocks(form: SectionForm, after_safety: bool = False) -> list[Block]:
+def _form_blocks(form: SectionForm, after_safety: bool = False, room: int = MAX_BLOCKS) -> list[Block]:
+    """The form's header and fields, whole questions only, at most `room` blocks: a question that does not fit
+    comes on the next page (its answer is still missing), never half of its checkboxes."""
     blocks: list[Block] = [HeaderBlock(text=_plain(form.title[:HEADER_MAX]))]
     part = part_of(form.section)
     if part:
@@ -200,10 +202,16 @@ def _form_blocks(form: SectionForm, after_safety: bool = False) -> list[Block]:
         if reply.hints.get("kind") == "review":
             blocks.extend(_review_blocks(reply.text))
             blocks.append(
-                ContextBlock(block_id=f"{_CONTROL_PREFIX}:{reply.question_id}:submit", elements=[_plain(" ")])
+                ContextBlock(
+                    block_id=f"{_CONTROL_PREFIX}:{reply.question_id}:submit",
+                    elements=[_plain("Press Submit to send this to the hub.")],
+                )
             )
         else:
-            blocks.extend(_field(reply, form.prefills.get(reply.question_id or ""), after_safety))
+            field = _field(reply, form.prefills.get(reply.question_id or ""), after_safety)
+            if len(blocks) + len(field) > room:
+                break
+            blocks.extend(field)
     return blocks
 
 
@@ -270,7 +278,10 @@ def _page_view(
         blocks.extend(_notice_blocks(notice))
     safety_first = len(forms) > 1 and forms[0].section == "safety"
     for n, form in enumerate(forms):
-        blocks.extend(_form_blocks(form, after_safety=safety_first and n > 0))
+        room = MAX_BLOCKS - len(blocks) - 3  # Back/Cancel, the review's Change buttons, the saved note
+        if room < 3:
+            break
+        blocks.extend(_form_blocks(form, after_safety=safety_first and n > 0, room=room))
     review = is_review(forms)
     buttons: list[ButtonElement] = []
     if back:
@@ -303,8 +314,6 @@ def _page_view(
         ]
         blocks.append(ActionsBlock(block_id="change", elements=change))
     blocks.append(ContextBlock(elements=[_plain(SAVED_NOTE)]))
-    if len(blocks) > MAX_BLOCKS:
-        raise ValueError(f"a page of {len(blocks)} blocks is more than Slack's {MAX_BLOCKS}")
     view = View(
         type="modal",
         callback_id=CALLBACK_ID,
