@@ -92,6 +92,7 @@ VIGNETTES = [
     V("early peer-crime signs at 14", {"indicators": ["ex_01"], "child_age_years": 14, "consent": "given"}, 2, EHU, "Kent L2: associating with peers in crime", absent=("vulnerability",)),
     # Exploitation (2026.2): several signs, an older partner, a learning disability
     V("several exploitation signs, no screening tool", {"indicators": ["ex_05", "ex_04", "ex_03", "ex_13"], "child_age_years": 15}, 4, CP, "CSE screening tools: several risk indicators together are high risk; Rochdale review", codes=("together",), next_steps_has="screening tool"),
+    V("three 2026.1 exploitation signs at 15", {"indicators": ["ex_05", "ex_04", "ex_03"], "child_age_years": 15}, 4, CP, "CSE screening tools: older acquaintances, unexplained gifts, intoxication together", codes=("together",)),
     V("three exploitation signs at 16", {"indicators": ["ex_04", "ex_05", "ex_15"], "child_age_years": 16}, 4, CP, "CSE initial screening tool: unexplained money, older acquaintances, cars driven by unknown adults", codes=("together",), next_steps_has="AWAKEN"),
     V("two exploitation signs at 15", {"indicators": ["ex_04", "ex_05"], "child_age_years": 15, "consent": "given"}, 3, EHI, "Kent L3: vulnerable to exploitation - two signs are not 'several'", absent=("together",), next_steps_has="AWAKEN"),
     V("older boyfriend with gifts at 15", {"indicators": ["ex_12", "ex_04"], "child_age_years": 15}, 4, CP, "CSE initial screening tool: older 'boyfriend' / controlling adult + unexplained money or items", codes=("together",)),
