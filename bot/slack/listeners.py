@@ -35,8 +35,9 @@ from bot.slack.store import first_delivery
 from intake import my_requests
 from intake.conversation.question import SECTION_TITLES
 from intake.conversation.turn import Inbound, Reply
-from intake.labels import SLACK_CLAIM_ACTION, SLACK_OPEN_ACTION
+from intake.labels import SLACK_CLAIM_ACTION, SLACK_OPEN_ACTION, SLACK_TAKE_OVER_ACTION
 from intake.service import DraftNotFound, IntakeService, StepResult
+from intake.triage import AlreadyClaimed
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,9 @@ CLAIM_DB_DOWN = (
 EXPIRED = "This form is out of date. Start again from the app's Home tab or the slash command."
 
 TokenLookup = Callable[[str | None, str | None], str | None]
-# claim(request_id, actor, now) -> a short message for the person who clicked, or None when it worked.
-ClaimHandler = Callable[[int, str, datetime], str | None]
+# claim(request_id, actor, now, take_over=False) -> a short message for the person who clicked, or None when it
+# worked; raises intake.triage.AlreadyClaimed when someone else holds the request and take_over was not asked for.
+ClaimHandler = Callable[..., str | None]
 
 
 @dataclass(frozen=True)
@@ -329,6 +331,12 @@ def create_bolt_app(
     # -- the hub channel ---------------------------------------------------------------------------------------
 
     def claim_request(body: dict[str, Any], context: BoltContext, respond: Any) -> None:
+        _claim_click(body, context, respond, take_over=False)
+
+    def take_over_request(body: dict[str, Any], context: BoltContext, respond: Any) -> None:
+        _claim_click(body, context, respond, take_over=True)
+
+    def _claim_click(body: dict[str, Any], context: BoltContext, respond: Any, *, take_over: bool) -> None:
         channel = (body.get("channel") or {}).get("id")
         if config.hub_channel and channel and channel != config.hub_channel.split(":")[-1]:
             log.warning("claim clicked outside the hub channel; ignored")
@@ -341,16 +349,28 @@ def create_bolt_app(
             return
         who, _ = identity(context)
         try:
-            problem = claim(request_id, f"slack:{who}", clock())
+            problem = claim(request_id, f"slack:{who}", clock(), take_over=take_over)
+        except AlreadyClaimed as err:
+            # Someone else holds it: taking it from them is a separate, explicit click (audited as a take-over).
+            respond(
+                text=str(err),
+                blocks=take_over_offer(str(err), request_id),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
         except OperationalError:
             # bolt would only log this: the person who clicked must hear that nothing happened.
             log.exception("database unavailable claiming a request from Slack")
             problem = CLAIM_DB_DOWN
         if problem:
             respond(text=problem, response_type="ephemeral", replace_original=False)
+        elif take_over:
+            respond(text="You have taken this request over.", response_type="ephemeral", replace_original=True)
 
     # Claiming is quick database work, but its reply to the clicker is a Web API call: both after the ack.
     app.action(SLACK_CLAIM_ACTION)(ack=just_ack, lazy=[claim_request])
+    app.action(SLACK_TAKE_OVER_ACTION)(ack=just_ack, lazy=[take_over_request])
     app.action(SLACK_OPEN_ACTION)(just_ack)
 
     # -- Events API retries ------------------------------------------------------------------------------------
@@ -376,6 +396,30 @@ class OncePerEvent(Middleware):
             log.info("event %s delivered again; already handled", event_id)
             return BoltResponse(status=200, body="")
         return next()
+
+
+def take_over_offer(message: str, request_id: int) -> list[dict[str, Any]]:
+    """The clicker's private answer when someone else holds the request: what happened, and a Take over button."""
+    return [
+        {"type": "section", "text": {"type": "plain_text", "text": message}},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": SLACK_TAKE_OVER_ACTION,
+                    "value": str(request_id),
+                    "text": {"type": "plain_text", "text": "Take over"},
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": "Take this request over?"},
+                        "text": {"type": "plain_text", "text": "It will be yours, and the take-over is recorded."},
+                        "confirm": {"type": "plain_text", "text": "Take over"},
+                        "deny": {"type": "plain_text", "text": "Cancel"},
+                    },
+                }
+            ],
+        },
+    ]
 
 
 def _notice(text: str) -> tuple[Reply, ...]:
