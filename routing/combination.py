@@ -10,7 +10,8 @@ Kinds:
   flag           `fact` true -> `raises_to`
   step_up        `fact` true and the level is at least `min_level` -> one level higher (at most 4)
   pre_birth      unborn and the level is at least `min_level` -> `raises_to`
-  parallel       an indicator matching the selector adds a reason and a next step (another referral alongside)
+  parallel       an indicator matching the selector (or `fact` true) adds a reason and a next step (another
+                 referral alongside)
   together       `min_count`+ indicators matching the selector, with every indicator in `requires` chosen too, and
                  (when `under_age_years` or `fact` is given) for a child under that age or with that fact -> `raises_to`
                  (several exploitation signs together; an older partner together with gifts, control or secrecy)

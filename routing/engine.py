@@ -107,7 +107,7 @@ def _apply(rule: CombinationRule, fired: list[Indicator], facts: Facts, work: _W
             return
     else:  # parallel: another referral alongside, never a change of level
         matched = [i for i in fired if rule.selects(i)]
-        if not matched:
+        if not matched and not (rule.fact is not None and getattr(facts, rule.fact)):
             return
     if rule.kind == "step_up":
         work.lift(min(work.level + 1, SPECIALIST))

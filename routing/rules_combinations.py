@@ -23,7 +23,7 @@ KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "flag": ({"fact", "raises_to"}, {"child_protection", "next_step"}),
     "step_up": ({"fact"}, {"min_level", "next_step"}),
     "pre_birth": ({"raises_to"}, {"min_level", "child_protection", "next_step"}),
-    "parallel": ({"next_step"}, {"categories", "indicators", "min_level"}),
+    "parallel": ({"next_step"}, {"categories", "indicators", "min_level", "fact"}),
     "together": ({"min_count", "raises_to"}, {"categories", "indicators", "requires", "min_level", "under_age_years",
                                              "fact", "child_protection", "next_step"}),
 }  # fmt: skip

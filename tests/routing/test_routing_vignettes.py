@@ -172,7 +172,7 @@ VIGNETTES = [
     V("allegation against a coach", {"allegation_against_professional": True}, 1, "lado", "LADO within one working day", codes=("special_route",), absent=("also_contact_hub", "no_indicators")),
     V("allegation with unexplained injuries", {"allegation_against_professional": True, "indicators": ["ph_05"]}, 4, "lado", "LADO + hub where a child is harmed", codes=("also_contact_hub",), next_steps_has="Phone the hub now"),
     V("allegation, child self-harming", {"allegation_against_professional": True, "indicators": ["mh_05"], "consent": "given"}, 3, "lado", "LADO; Wirral L3 repeated self-harm", codes=("also_request_support",)),
-    V("FGM seen by school nurse", {"fgm_known": True, "referrer_role": "health", "child_age_years": 11}, 4, "police_fgm", "FGM Act 2003 s5B", codes=("special_route", "also_contact_hub")),
+    V("FGM seen by school nurse", {"fgm_known": True, "referrer_role": "health", "child_age_years": 11}, 4, "police_fgm", "FGM Act 2003 s5B", codes=("special_route", "also_contact_hub"), next_steps_has="sisters"),
     V("FGM disclosed to teacher", {"fgm_known": True, "referrer_role": "teacher", "child_age_years": 14}, 4, "police_fgm", "FGM mandatory reporting"),
     V("FGM, role unknown", {"fgm_known": True}, 4, "police_fgm", "FGM duty: report when in doubt"),
     V("FGM known to a police officer", {"fgm_known": True, "referrer_role": "police", "child_age_years": 10}, 4, CP, "Duty does not apply to police as referrers", codes=("special_route_other_role",)),
