@@ -18,12 +18,14 @@ from bench import targets
 
 BENCHMARKS = [
     "bench.routing_bench",
+    "bench.suggest_bench",
     "bench.chat_bench",
     "bench.slack_bench",
     "bench.teams_bench",
     "bench.dashboard_bench",
     "bench.sweep_bench",
     "bench.questions_to_submit",
+    "bench.slack_views",
 ]
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"

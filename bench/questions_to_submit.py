@@ -70,7 +70,8 @@ def answer_for(question: Question, facts: Mapping[str, Any], rules: Any, today: 
         "child_unborn": facts.get("unborn", False),
         "interpreter_needed": False,
         # Immobile through disability: the only way a child of two or more is asked the non-mobile question.
-        "child_disability": bool(facts.get("non_mobile")) and (age or 0) >= 2,
+        "child_disability": (bool(facts.get("non_mobile")) and (age or 0) >= 2)
+        or facts.get("learning_disability", False),
         "private_fostering_28_days": True,
         "early_help_plan_not_working": facts.get("early_help_plan_not_working", False),
         "child_non_mobile": facts.get("non_mobile", False),
@@ -110,6 +111,7 @@ def answer_for(question: Question, facts: Mapping[str, Any], rules: Any, today: 
         "concern_details": "Synthetic vignette: what was seen and heard, described in the referrer's own words.",
         "concern_when": "Several times this term",
         "consent_risk_reason": "Asking would alert the adult who is harming the child.",
+        "child_disability_details": "Learning disability" if facts.get("learning_disability") else "Uses a wheelchair",
         **PROFILE,
     }
     return Inbound(text=texts.get(qid, "skip" if question.optional else "Synthetic answer"))

@@ -1,4 +1,4 @@
-"""Hub staff accounts: who may sign in to the hub, with which role, and the lockout that slows password guessing.
+"""Hub staff accounts: who may sign in to the hub, with which role; password checks and single sign-on identities.
 
 Place in the flow: sign-in (local password or single sign-on) -> **staff** -> the session holds the account id ->
 every hub page checks the role (hub.auth). Local accounts are made with `earlyhelp users add`; single sign-on
@@ -8,8 +8,9 @@ accounts are made on first sign-in. Passwords are hashed with scrypt (werkzeug);
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Boolean, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -26,9 +27,6 @@ ROLE_LABELS = {HUB_WORKER: "Hub worker", HUB_MANAGER: "Hub manager", ADMIN: "Adm
 ROLE_RANK = {HUB_WORKER: 1, HUB_MANAGER: 2, ADMIN: 3}
 
 MIN_PASSWORD_LENGTH = 12
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
@@ -173,58 +171,105 @@ class SignIn:
     """The outcome of a password sign-in: `account` is set only when it succeeded."""
 
     account: StaffAccount | None
-    outcome: str  # "ok" | "wrong" | "locked" | "just_locked" | "disabled"
+    outcome: str  # "ok" | "wrong" | "disabled" | "held_back"
+    account_id: int | None = None  # the account the email named, if any (for the audit log, never shown)
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime) -> SignIn:
-    """Check a password, counting failures: MAX_FAILURES within FAILURE_WINDOW locks the account for LOCKOUT."""
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    now: datetime,
+    *,
+    held_back: Callable[[StaffAccount | None], bool] = lambda _account: False,
+) -> SignIn:
+    """Check a password. Every path (known email, unknown email, single-sign-on-only account, held back by the
+    sign-in guard) runs exactly one scrypt check and writes nothing to the account on failure, so neither the answer
+    nor its timing says whether the account exists. Failures are counted by hub.sign_in_guard, not here."""
     account = find(session, email)
-    if account is None or account.password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return SignIn(None, "wrong")
-    if account.locked_until is not None and account.locked_until > now:
-        return SignIn(None, "locked")
-    if not check_password_hash(account.password_hash, password):
-        if account.first_failed_at is None or now - account.first_failed_at > FAILURE_WINDOW:
-            account.first_failed_at, account.failed_sign_ins = now, 0
-        account.failed_sign_ins += 1
-        account.updated_at = now
-        if account.failed_sign_ins >= MAX_FAILURES:
-            account.locked_until = now + LOCKOUT
-            return SignIn(None, "just_locked")
-        return SignIn(None, "wrong")
+    stored = account.password_hash if account is not None else None
+    matches = check_password_hash(stored or _DUMMY_HASH, password)
+    account_id = account.id if account is not None else None
+    if held_back(account):
+        return SignIn(None, "held_back", account_id)
+    if account is None or stored is None or not matches:
+        return SignIn(None, "wrong", account_id)
     if not account.active:
-        return SignIn(None, "disabled")
+        return SignIn(None, "disabled", account_id)
     unlock(account, now)
     account.last_sign_in_at = now
-    return SignIn(account, "ok")
+    return SignIn(account, "ok", account_id)
+
+
+@dataclass(frozen=True)
+class SsoSignIn:
+    """The outcome of a single sign-on: `account` is set only when the person may sign in."""
+
+    account: StaffAccount | None
+    outcome: str  # "ok" | "linked" (first SSO sign-in of an existing account) | "created" | "no_role" | "disabled"
+    #               | "other_identity" (the email belongs to an account linked to someone else) | "no_subject"
+
+
+def sso_key(claims: dict[str, object], issuer: str) -> tuple[str, str] | None:
+    """The provider's stable key for a person, never the email claim (Entra lets users change that): the tenant and
+    object id when the token has them (Microsoft Entra: the same person in every app), else issuer and subject."""
+    tid, oid = claims.get("tid"), claims.get("oid")
+    if tid and oid:
+        return f"entra:{tid}", str(oid)
+    sub = claims.get("sub")
+    if not sub:
+        return None
+    return str(claims.get("iss") or issuer), str(sub)
 
 
 def sso_account(
-    session: Session, *, email: str, name: str | None, claimed_roles: list[str], now: datetime
-) -> StaffAccount | None:
-    """The account for someone the identity provider vouched for, or None when they have no hub role.
+    session: Session,
+    *,
+    key: tuple[str, str] | None,
+    email: str,
+    name: str | None,
+    claimed_roles: list[str],
+    now: datetime,
+) -> SsoSignIn:
+    """The account for someone the identity provider vouched for.
 
-    The role comes from the provider's roles claim when it names a hub role (the highest wins); otherwise from a
-    local account with the same email (`earlyhelp users add EMAIL --role ... --sso-only`). A disabled local account
-    always refuses, whatever the provider says.
+    Accounts are found by the provider's stable key (`sso_key`). The first single sign-on of a person links by email
+    once: an account with that email and no key yet gets this key (a local account made with `--sso-only`, or one
+    that used a password until now). After that the email claim is only shown, never used to find an account, so a
+    changed email claim cannot take over someone else's account: an email whose account is linked to another key is
+    refused. The role comes from the roles claim when it names a hub role (the highest wins), else from the account;
+    with neither the person is refused. A disabled account always refuses, whatever the provider says.
     """
-    email = check_email(email)
+    if key is None:
+        return SsoSignIn(None, "no_subject")
+    issuer, subject = key
     hub_roles = [r for r in claimed_roles if r in ROLE_RANK]
     role = max(hub_roles, key=ROLE_RANK.__getitem__) if hub_roles else None
-    account = find(session, email)
+    account = session.scalar(
+        select(StaffAccount).where(StaffAccount.sso_issuer == issuer, StaffAccount.sso_subject == subject)
+    )
+    outcome = "ok"
     if account is None:
-        if role is None:
-            return None
-        account = add_account(session, email=email, role=role, name=name, now=now)
-    elif not account.active:
-        return None
-    elif role is not None and role != account.role:
+        email = check_email(email)
+        account = find(session, email)
+        if account is not None and account.sso_subject is not None:
+            return SsoSignIn(None, "other_identity")
+        if account is None:
+            if role is None:
+                return SsoSignIn(None, "no_role")
+            account = add_account(session, email=email, role=role, name=name, now=now)
+            outcome = "created"
+        else:
+            outcome = "linked"
+        account.sso_issuer, account.sso_subject = issuer, subject
+    if not account.active:
+        return SsoSignIn(None, "disabled")
+    if role is not None and role != account.role:
         set_role(account, role, now)
     account.name = account.name or ((name or "").strip() or None)
     account.last_sign_in_at = now
     account.updated_at = now
-    return account
+    return SsoSignIn(account, outcome)
 
 
 def staff_choices(session: Session) -> list[StaffAccount]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -18,6 +18,9 @@ from microsoft_agents.activity import Activity, AdaptiveCardInvokeResponse
 from sqlalchemy.exc import OperationalError
 
 from bot.teams import cards
+from bot.teams.pages import Pages
+from bot.teams.section_cards import FORM
+from intake.actor import teams_actor
 from intake.conversation.turn import Inbound
 from intake.labels import TEAMS_CLAIM_VERB
 from intake.service import DraftNotFound, IntakeService, StepResult
@@ -112,6 +115,10 @@ class TeamsBot:
     clock: Callable[[], datetime]
     hub_conversation_id: str | None = None
     claim_handler: ClaimHandler | None = None
+    pages: Pages = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = Pages(self.intake)
 
     # -- dispatch --------------------------------------------------------------------------------------------------
 
@@ -169,14 +176,17 @@ class TeamsBot:
             return cards.notice_card(SHARED_SPACE)
         now = self.clock()
         identity = identity_of(activity)
+        owner = (CHANNEL, identity)
         draft_id = data.get("draft")
-        if verb != "answer" or not isinstance(draft_id, str):
+        if verb not in ("answer", FORM) or not isinstance(draft_id, str):
             return self._card(self.intake.open_conversation(CHANNEL, identity, now, address_of(activity)))
-        step = data.get("step") if isinstance(data.get("step"), str) else None
         try:
+            if verb == FORM:
+                return self.pages.submit(draft_id, data, now, owner, origin_of(activity))
             # The card names its step: an old card pressed again is never applied to a later question.
+            step = data.get("step") if isinstance(data.get("step"), str) else None
             result = self.intake.handle(
-                draft_id, self._inbound(step, data), now, owner=(CHANNEL, identity), origin=origin_of(activity)
+                draft_id, self._inbound(step, data), now, owner=owner, origin=origin_of(activity)
             )
         except DraftNotFound:
             # Not this person's draft (or none at all): never touch it; show them their own.
@@ -223,7 +233,12 @@ class TeamsBot:
         text = str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
         if kind == "choice":
             return Inbound(choice=text[:200], question_id=step) if text else Inbound(text="", question_id=step)
+        if data.get(cards.CLEAR) == "true" and self._optional(step):
+            return Inbound(text="skip", question_id=step)  # cleared on purpose
         if not text.strip() and self._optional(step):
+            if data.get("changing"):
+                # Changing an answer and leaving the box empty keeps what was there; clearing is a separate tick.
+                return Inbound(command="back")
             # An optional answer left empty on the card means "I do not know", as typing 'skip' does.
             text = "skip"
         return Inbound(text=text[:MAX_TEXT], question_id=step)
@@ -240,11 +255,14 @@ class TeamsBot:
         except KeyError:
             return "text"
 
-    @staticmethod
-    def _card(result: StepResult, notice: str | None = None) -> dict[str, Any]:
-        if result.done:
-            return cards.finished_card(result.replies, result.request)
-        return cards.step_card(result.replies, result.draft_id, notice=notice)
+    def _card(self, result: StepResult, notice: str | None = None) -> dict[str, Any]:
+        """The card for where the conversation is: a section card (the page the service says comes next), the
+        review, or the result. What the engine said besides its question (the 999 advice, an error) comes too."""
+        if result.done or not result.stored:
+            return self.pages.card(result, notice=notice)
+        page = self.intake.page(result.draft_id, self.clock())
+        said = tuple(r for r in result.replies if not cards.is_question(r))
+        return self.pages.card(replace(page, replies=said + page.replies), notice=notice)
 
     # -- the hub's channel -----------------------------------------------------------------------------------------
 
@@ -266,6 +284,8 @@ class TeamsBot:
             return "That card is out of date. Open the request in the hub."
         if self.claim_handler is None:
             return "Claiming from Teams is not available yet. Open the request in the hub."
-        problem = self.claim_handler(request_id, f"teams:{identity_of(activity)}", self.clock())
+        person = activity.from_property
+        actor = teams_actor(identity_of(activity), person.name if person else None)
+        problem = self.claim_handler(request_id, actor, self.clock())
         reference = data.get("reference") if isinstance(data.get("reference"), str) else f"request {request_id}"
         return problem or f"You have claimed {reference}."

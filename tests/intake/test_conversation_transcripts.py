@@ -17,14 +17,16 @@ def chat(app: Flask, clock: FakeClock, user: str = "transcript-user") -> Chat:
     return Chat(app.extensions["intake"], clock, user=user)
 
 
-def neglect(page1: str = "", page2: str = "") -> str:
+def neglect(page1: str = "", page2: str = "", page3: str = "") -> str:
     return f"""
 bot: What are you worried about? Choose all that apply.
 you [tick]: neglect
-bot: Neglect and basic care (part 1 of 2). Which of these
+bot: Neglect and basic care (part 1 of 3). Which of these
 you [tick]: {page1}
-bot: Neglect and basic care (part 2 of 2)
+bot: Neglect and basic care (part 2 of 3)
 you [tick]: {page2}
+bot: Neglect and basic care (part 3 of 3)
+you [tick]: {page3}
 bot: Has the child told you, or someone else, that they are being hurt or abused?
 you: no
 bot: Is your concern about something done by someone who works or volunteers with children

@@ -25,9 +25,11 @@ TO_REVIEW = (
     + """
 bot: What are you worried about?
 you [tick]: neglect
-bot: Neglect and basic care (part 1 of 2)
+bot: Neglect and basic care (part 1 of 3)
 you [tick]: ne_02
-bot: Neglect and basic care (part 2 of 2)
+bot: Neglect and basic care (part 2 of 3)
+you: none
+bot: Neglect and basic care (part 3 of 3)
 you: none
 bot: Has the child told you
 you: no
