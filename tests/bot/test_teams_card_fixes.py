@@ -16,7 +16,19 @@ from bot.teams.review_card import review_card
 from intake.conversation.turn import Choice, Reply
 from intake.store.draft import Draft
 from intake.store.support_request import SupportRequest
-from tests.bot.test_teams import ANSWERS, action_data, all_actions, answer_data, invoke, step_of, text_of
+from tests.bot.test_teams import (
+    ANSWERS,
+    action_data,
+    all_actions,
+    answer_data,
+    change_section,
+    field_of,
+    invoke,
+    questions_of,
+    step_of,
+    text_of,
+    walk_to,
+)
 from tests.teams_stubs import BotFramework
 
 pytestmark = pytest.mark.database
@@ -44,11 +56,14 @@ def walk(client: FlaskClient, fake: BotFramework, long_answers: bool = False) ->
     """Every card of one intake, answered with the test answers (or with the longest text each box allows)."""
     shown = [invoke(client, fake, {"verb": "start"})]
     while step_of(shown[-1]):
-        data = answer_data(shown[-1])
-        box = next((e for e in shown[-1]["body"] if e.get("id") == "answer"), None)
-        if long_answers and box and box["type"] == "Input.Text" and box["maxLength"] >= 1000:
-            data["answer"] = LONG[: box["maxLength"]]
-        shown.append(invoke(client, fake, data))
+        card = shown[-1]
+        longest = {}
+        if long_answers:
+            for question in questions_of(card):
+                box = field_of(card, question) if "Continue" in [a["title"] for a in all_actions(card)] else {}
+                if box.get("type") == "Input.Text" and box["maxLength"] >= 1000:
+                    longest[question] = LONG[: box["maxLength"]]
+        shown.append(invoke(client, fake, answer_data(card, **longest)))
     return shown
 
 
@@ -70,15 +85,11 @@ def test_every_card_labels_its_inputs_wraps_its_choices_and_never_says_type(
         assert len(json.dumps(cards.attachment(card)).encode()) < TEAMS_LIMIT
 
 
-def test_long_labels_are_a_wrapped_list_never_truncated_buttons(
-    teams: FlaskClient, bot_framework: BotFramework
-) -> None:
-    card = invoke(teams, bot_framework, {"verb": "start"})
-    while step_of(card) != "consent_not_sought":
-        card = invoke(teams, bot_framework, answer_data(card))
+def test_long_labels_are_a_wrapped_list_not_truncated_buttons(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    card = walk_to(teams, bot_framework, "consent_not_sought")
     titles = [a["title"] for a in all_actions(card)]
     assert "Asking them would put the child at risk" not in titles
-    box = next(e for e in card["body"] if e.get("id") == "answer")
+    box = field_of(card, "consent_not_sought")
     assert box["type"] == "Input.ChoiceSet" and box["style"] == "expanded" and box["wrap"] is True
     assert "Continue" in titles
     yes_no = cards.step_card(
@@ -154,30 +165,31 @@ def test_the_out_of_date_notice_is_readable(teams: FlaskClient, bot_framework: B
     assert not any(e.get("color") == "warning" for e in elements(card))
 
 
-def to_postcode_change(client: FlaskClient, fake: BotFramework) -> dict[str, Any]:
-    card = invoke(client, fake, {"verb": "start"})
-    while step_of(card) != "review":
-        card = invoke(client, fake, answer_data(card))
-    change = invoke(client, fake, {**action_data(card, "Change"), "change": "postcode"})
-    assert step_of(change) == "child_postcode"
-    return change
+def to_postcode_change(client: FlaskClient, fake: BotFramework) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The review's Change for the child's section: the card, and what it sends back as it is filled in."""
+    change = change_section(client, fake, walk_to(client, fake, "review"), "about_child")
+    data = action_data(change, "Continue")
+    for question in questions_of(change):
+        element = field_of(change, question)
+        data[element["id"]] = element.get("value", "")
+    return change, data
 
 
 def test_a_changed_optional_answer_left_empty_keeps_what_was_there(
     teams: FlaskClient, bot_framework: BotFramework
 ) -> None:
-    change = to_postcode_change(teams, bot_framework)
-    box = next(e for e in change["body"] if e.get("id") == "answer")
-    assert box["value"] == ANSWERS["child_postcode"], "the answer being changed is filled in"
-    kept = invoke(teams, bot_framework, {**action_data(change, "Continue"), "answer": ""})
+    change, data = to_postcode_change(teams, bot_framework)
+    assert field_of(change, "child_postcode")["value"] == ANSWERS["child_postcode"], "the answer is filled in"
+    kept = invoke(teams, bot_framework, {**data, "a:child_postcode": "", "a:child_school": ""})
     assert step_of(kept) == "review"
-    assert f"Postcode: {ANSWERS['child_postcode']}" in text_of(kept)
+    assert f"Postcode: {ANSWERS['child_postcode']}" in text_of(kept), "emptied by mistake: the postcode stays"
+    assert "School or setting: Not given" not in text_of(kept)
 
 
 def test_clearing_an_optional_answer_is_a_tick_on_purpose(teams: FlaskClient, bot_framework: BotFramework) -> None:
-    change = to_postcode_change(teams, bot_framework)
-    toggle = next(e for e in change["body"] if e["type"] == "Input.Toggle")
+    change, data = to_postcode_change(teams, bot_framework)
+    toggle = next(e for e in change["body"] if e.get("id") == "clear:child_postcode")
     assert "Clear this answer" in toggle["title"]
-    cleared = invoke(teams, bot_framework, {**action_data(change, "Continue"), "answer": "", toggle["id"]: "true"})
+    cleared = invoke(teams, bot_framework, {**data, "a:child_postcode": "", toggle["id"]: "true"})
     assert step_of(cleared) == "review"
     assert "Postcode: Not given" in text_of(cleared)
