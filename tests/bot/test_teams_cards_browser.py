@@ -64,6 +64,8 @@ def walk_cards(client: FlaskClient, fake: BotFramework) -> dict[str, dict[str, A
             found["change-about-child"] = change_section(client, fake, card, "about_child")
         card = answer(client, fake, card)
     found["result"] = card
+    found["returning-start"] = invoke(client, fake, {"verb": "start"})
+    found["emergency"] = invoke(client, fake, answer_data(found["returning-start"], immediate_danger="yes"))
     found["out-of-date"] = invoke(client, fake, {"verb": "answer", "draft": "no-such-draft", "step": "review"})
     return found
 
@@ -128,13 +130,15 @@ def synthetic_cards() -> dict[str, dict[str, Any]]:
     return found
 
 
-def check(renderer: Any, name: str, card: dict[str, Any], shots: Path) -> list[str]:
+def check(renderer: Any, name: str, card: dict[str, Any], shots: Path, report: dict[str, Any]) -> list[str]:
     problems = []
     size = len(json.dumps(cards.attachment(card)).encode())
+    report[name] = {"bytes": size}
     if size > TEAMS_CARD_LIMIT:
         problems.append(f"{name}: {size} bytes, over Teams' 28 KB")
     for width in (adaptive_cards.DESKTOP, adaptive_cards.PHONE):
         seen = adaptive_cards.render(renderer, card, width, shots / f"{name}-{width}.png")
+        report[name][f"height_at_{width}px"] = seen["height"]
         where = f"{name} at {width}px"
         if not seen["rendered"]:
             problems.append(f"{where}: not rendered")
@@ -149,9 +153,14 @@ def test_every_card_of_a_walk_renders_cleanly(
     teams: FlaskClient, bot_framework: BotFramework, renderer: Any, shots: Path
 ) -> None:
     problems: list[str] = []
-    for name, card in {**walk_cards(teams, bot_framework), **synthetic_cards()}.items():
-        problems += check(renderer, name, card, shots)
+    report: dict[str, Any] = {}
+    found = {**walk_cards(teams, bot_framework), **synthetic_cards()}
+    for name, card in found.items():
+        problems += check(renderer, name, card, shots, report)
+    (shots / "report.json").write_text(json.dumps(report, indent=1))
     assert not problems, "\n".join(problems)
+    assert report["review"]["height_at_390px"] < 1500, "the review card stays short on a phone"
+    assert "Call 999 now" in json.dumps(found["emergency"]["body"][0])
 
 
 def long_review() -> dict[str, Any]:
