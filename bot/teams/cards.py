@@ -362,8 +362,22 @@ def step_card(replies: Sequence[Reply], draft_id: str, *, notice_text: str | Non
 # -- after the intake ------------------------------------------------------------------------------------------------
 
 
+_SENTENCE = re.compile(r"(?<=[.;])\s+")
+
+
+def without_sending_again(steps: str, already_sent: Sequence[str]) -> str:
+    """The next steps without the sentences that say to send the request by the form or by email (`already_sent`
+    holds the form's name and the hub's address): this request has just been sent."""
+    wanted = [s for s in _SENTENCE.split(steps) if not any(x and x.casefold() in s.casefold() for x in already_sent)]
+    return " ".join(wanted).strip()
+
+
 def finished_card(
-    replies: Sequence[Reply], request: Mapping[str, Any] | None, *, phones: tuple[str, str] | None = None
+    replies: Sequence[Reply],
+    request: Mapping[str, Any] | None,
+    *,
+    phones: tuple[str, str] | None = None,
+    already_sent: Sequence[str] = (),
 ) -> dict[str, Any]:
     """After submission: what to do now first (phone the hub, if so), then the reference, the recommended level and
     route, at most three reasons, and what happens next. Otherwise what the engine said last."""
@@ -391,10 +405,13 @@ def finished_card(
                 body += text_runs(f"…and {more} more reason{'s' if more > 1 else ''}, which the hub sees in full.")
         due = request.get("decision_due_at")
         steps = " ".join(x for x in (request.get("next_steps"), request.get("timescale")) if x)
+        trimmed = without_sending_again(steps, already_sent) if already_sent else steps
         if steps or due:
             body += text_runs("What happens next:", weight="bolder")
-        if steps:
-            body += text_runs(steps)
+        if trimmed != steps:
+            body += text_runs("You do not need to fill in the form or email the hub: this request has reached them.")
+        if trimmed:
+            body += text_runs(trimmed)
         if due:
             when = datetime.fromisoformat(due).astimezone(LONDON).strftime("%A %d %B %Y, %H:%M")
             body += text_runs(f"The hub will decide by {when}.")

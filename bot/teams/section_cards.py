@@ -44,11 +44,14 @@ def _shown_value(reply: Reply, value: Any) -> Any:
     return value
 
 
-def _label(reply: Reply, form: SectionForm) -> str:
-    """The question as its input's label, without the section's name the card's heading already says."""
+def _label(reply: Reply, form: SectionForm) -> tuple[str, str]:
+    """The question as its input's label (its first paragraph, without the section's name the card's heading
+    already says), and what the engine says after it (the details to confirm), shown as plain text."""
     text = card_wording(reply.text)
     lead = f"{form.title}. "
-    return text[len(lead) :] if text.casefold().startswith(lead.casefold()) else text
+    text = text[len(lead) :] if text.casefold().startswith(lead.casefold()) else text
+    label, _, rest = text.partition("\n\n")
+    return label.strip(), rest.strip()
 
 
 def section_card(
@@ -88,11 +91,15 @@ def section_card(
             value = typed.get(qid, form.prefills.get(qid))
             if qid in form.prefills:
                 filled.append(qid)
-            element = field(reply, input_id(qid), value=_shown_value(reply, value), label=_label(reply, form))
+            label, said = _label(reply, form)
+            element = field(reply, input_id(qid), value=_shown_value(reply, value), label=label)
             if (reply.hints or {}).get("conditional"):
                 element["isRequired"] = False  # asked only if an answer above makes it apply
                 element["label"] += " (only if it applies)"
             element["spacing"] = "large"
+            if said:
+                body += text_runs(said)
+                element["spacing"] = "small"
             body.append(element)
             if qid in errors:
                 body.append(error_line(errors[qid]))

@@ -771,3 +771,24 @@ def test_claim_end_to_end_assigns_the_request_and_updates_the_hub_card(
     assert "Claim" not in [a["title"] for a in card["actions"]]
     again = send(teams, bot_framework, body).get_json()
     assert again["value"].startswith("You have claimed"), "claiming your own claim again is harmless"
+
+
+def cards_to_submit(client: FlaskClient, fake: BotFramework) -> list[list[str]]:
+    """The questions of each card from Start to the result, answered as a person would."""
+    card = invoke(client, fake, {"verb": "start"})
+    seen: list[list[str]] = []
+    while step_of(card):
+        seen.append(questions_of(card))
+        assert len(seen) < 20, seen
+        card = answer(client, fake, card)
+    assert "Reference: RFS-" in text_of(card)
+    return seen
+
+
+def test_a_returning_referrer_confirms_their_details_in_no_more_cards(
+    teams: FlaskClient, bot_framework: BotFramework
+) -> None:
+    first = cards_to_submit(teams, bot_framework)
+    again = cards_to_submit(teams, bot_framework)
+    assert len(first) <= 7 and len(again) <= len(first), (first, again)
+    assert "referrer_confirm" in again[0] and "referrer_name" not in [q for page in again for q in page]

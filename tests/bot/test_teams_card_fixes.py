@@ -193,3 +193,15 @@ def test_clearing_an_optional_answer_is_a_tick_on_purpose(teams: FlaskClient, bo
     cleared = invoke(teams, bot_framework, {**data, "a:child_postcode": "", toggle["id"]: "true"})
     assert step_of(cleared) == "review"
     assert "Postcode: Not given" in text_of(cleared)
+
+
+def test_the_result_never_says_to_send_the_request_again(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    result = invoke(teams, bot_framework, answer_data(walk_to(teams, bot_framework, "review")))
+    shown = text_of(result)
+    assert "Reference: RFS-" in shown
+    assert "online form" not in shown and "request.for.support@" not in shown
+    trimmed = cards.without_sending_again(
+        "Complete the Request for Support online form, or email hub@example.org. You can talk it through first.",
+        ("the Request for Support online form", "hub@example.org"),
+    )
+    assert trimmed == "You can talk it through first."
