@@ -792,3 +792,16 @@ def test_a_returning_referrer_confirms_their_details_in_no_more_cards(
     again = cards_to_submit(teams, bot_framework)
     assert len(first) <= 7 and len(again) <= len(first), (first, again)
     assert "referrer_confirm" in again[0] and "referrer_name" not in [q for page in again for q in page]
+
+
+def test_back_from_the_review_shows_the_last_section_filled_in(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    review = walk_to(teams, bot_framework, "review")
+    back = invoke(teams, bot_framework, action_data(review, "Back"))
+    assert "spoken_to_parents" in questions_of(back)
+    assert field_of(back, "spoken_to_parents")["value"] == "no", "the answer is shown, not forgotten"
+    data = action_data(back, "Continue")
+    for question in questions_of(back):
+        element = field_of(back, question)
+        data[element["id"]] = element.get("value", "")
+    again = invoke(teams, bot_framework, data)
+    assert step_of(again) == "review"

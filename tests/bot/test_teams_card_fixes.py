@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot.teams import cards
+from bot.teams.result_card import finished_card, without_sending_again
 from bot.teams.review_card import review_card
 from intake.conversation.turn import Choice, Reply
 from intake.store.draft import Draft
@@ -150,7 +151,7 @@ def test_the_urgent_result_says_phone_first_and_at_most_three_reasons() -> None:
         "reasons": [f"Reason {n}" for n in range(11)],
         "phone_first": True,
     }
-    card = cards.finished_card((), request, phones=("01632 960000", "01632 960999"))
+    card = finished_card((), request, phones=("01632 960000", "01632 960999"))
     first = card["body"][0]
     assert first["type"] == "Container" and "Phone the hub now on 01632 960000" in text_of({"body": [first]})
     shown = text_of(card)
@@ -200,7 +201,7 @@ def test_the_result_never_says_to_send_the_request_again(teams: FlaskClient, bot
     shown = text_of(result)
     assert "Reference: RFS-" in shown
     assert "online form" not in shown and "request.for.support@" not in shown
-    trimmed = cards.without_sending_again(
+    trimmed = without_sending_again(
         "Complete the Request for Support online form, or email hub@example.org. You can talk it through first.",
         ("the Request for Support online form", "hub@example.org"),
     )

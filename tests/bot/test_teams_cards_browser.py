@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.teams import cards
+from bot.teams.result_card import finished_card
 from bot.teams.review_card import review_card
 from hub.notifiers.teams import render as hub_render
 from intake.conversation.turn import Choice, Reply
@@ -92,7 +93,7 @@ def synthetic_cards(labels: Labels) -> dict[str, dict[str, Any]]:
         "decision_due_at": "2026-12-09T10:00:00+00:00",
     }
     found = {
-        "result-urgent": cards.finished_card((), urgent, phones=("01632 960000", "01632 960999")),
+        "result-urgent": finished_card((), urgent, phones=("01632 960000", "01632 960999")),
         "db-down": cards.notice_card("We could not save that just now. Your earlier answers are safe."),
     }
     payload = {
