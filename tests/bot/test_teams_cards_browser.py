@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.teams import cards
+from bot.teams.result_card import finished_card
 from bot.teams.review_card import review_card
 from hub.notifiers.teams import render as hub_render
 from intake.conversation.turn import Choice, Reply
+from intake.labels import Labels
 from tests.bot import adaptive_cards
 from tests.bot.test_teams import action_data, answer, answer_data, change_section, invoke, step_of
 from tests.teams_stubs import BotFramework
@@ -70,7 +73,11 @@ def walk_cards(client: FlaskClient, fake: BotFramework) -> dict[str, dict[str, A
     return found
 
 
-def synthetic_cards() -> dict[str, dict[str, Any]]:
+def card_of(message: dict[str, Any]) -> dict[str, Any]:
+    return message["attachments"][0]["content"]
+
+
+def synthetic_cards(labels: Labels) -> dict[str, dict[str, Any]]:
     """Cards the walk does not reach: the urgent result, the database-down notice, the hub's notifications."""
     eleven = [f"Synthetic reason {n}: a sign of need the rules weigh, as the catalogue words it." for n in range(11)]
     urgent = {
@@ -86,7 +93,7 @@ def synthetic_cards() -> dict[str, dict[str, Any]]:
         "decision_due_at": "2026-12-09T10:00:00+00:00",
     }
     found = {
-        "result-urgent": cards.finished_card((), urgent, phones=("01632 960000", "01632 960999")),
+        "result-urgent": finished_card((), urgent, phones=("01632 960000", "01632 960999")),
         "db-down": cards.notice_card("We could not save that just now. Your earlier answers are safe."),
     }
     payload = {
@@ -106,11 +113,9 @@ def synthetic_cards() -> dict[str, dict[str, Any]]:
         "still_being_considered",
         "draft_reminder",
     ):
-        found[f"hub-{kind}"] = hub_render(kind, payload, "https://hub.example.org")["attachments"][0]["content"]
+        found[f"hub-{kind}"] = card_of(hub_render(kind, payload, "https://hub.example.org", labels))
     claimed = {**payload, "status": "in_triage", "assigned_to": "Jo Worker", "event": "claimed"}
-    found["hub-claimed"] = hub_render("hub_request_updated", claimed, "https://hub.example.org")["attachments"][0][
-        "content"
-    ]
+    found["hub-claimed"] = card_of(hub_render("hub_request_updated", claimed, "https://hub.example.org", labels))
     decided = {
         **claimed,
         "status": "decided",
@@ -118,15 +123,13 @@ def synthetic_cards() -> dict[str, dict[str, Any]]:
         "hub_outcome": "early_help_intensive",
         "outcome_label": "Early help: intensive / team around the family",
     }
-    found["hub-decided"] = hub_render("hub_request_updated", decided, "https://hub.example.org")["attachments"][0][
-        "content"
-    ]
+    found["hub-decided"] = card_of(hub_render("hub_request_updated", decided, "https://hub.example.org", labels))
     outcome = {
         **decided,
         "next_steps": "Intensive early help: a lead practitioner contacts the family.",
         "reasons": eleven[:3],
     }
-    found["referrer-outcome"] = hub_render("referrer_outcome", outcome)["attachments"][0]["content"]
+    found["referrer-outcome"] = card_of(hub_render("referrer_outcome", outcome, labels=labels))
     return found
 
 
@@ -150,11 +153,11 @@ def check(renderer: Any, name: str, card: dict[str, Any], shots: Path, report: d
 
 
 def test_every_card_of_a_walk_renders_cleanly(
-    teams: FlaskClient, bot_framework: BotFramework, renderer: Any, shots: Path
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, renderer: Any, shots: Path
 ) -> None:
     problems: list[str] = []
     report: dict[str, Any] = {}
-    found = {**walk_cards(teams, bot_framework), **synthetic_cards()}
+    found = {**walk_cards(teams, bot_framework), **synthetic_cards(teams_app.extensions["labels"])}
     for name, card in found.items():
         problems += check(renderer, name, card, shots, report)
     (shots / "report.json").write_text(json.dumps(report, indent=1))
