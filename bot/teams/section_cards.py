@@ -28,6 +28,7 @@ from intake.conversation.sections import SectionForm
 from intake.conversation.turn import Reply
 
 FORM = "form"
+SAFETY_ROLES = ("emergency_check", "emergency_carry_on")
 # Input ids: a question's answer, and its "clear this answer" tick.
 ANSWER_PREFIX = "a:"
 CLEAR_PREFIX = "clear:"
@@ -81,6 +82,9 @@ def section_card(
             body += text_runs(card_wording(reply.text))
     shown: list[str] = []
     filled: list[str] = []
+    # With the safety question on the card, nothing else may stop Continue in the client: a "yes" must reach the
+    # 999 advice at once. Those fields are checked by the service instead (errors come back under them).
+    safety = any((r.hints or {}).get("role") in SAFETY_ROLES for form in forms for r in form.questions)
     for form in forms:
         body.append(heading(form.title))
         if form.steps > 1 and form.step > 1 and not revisit:
@@ -96,6 +100,8 @@ def section_card(
             if (reply.hints or {}).get("conditional"):
                 element["isRequired"] = False  # asked only if an answer above makes it apply
                 element["label"] += " (only if it applies)"
+            elif safety and (reply.hints or {}).get("role") not in SAFETY_ROLES:
+                element["isRequired"] = False
             element["spacing"] = "large"
             if said:
                 body += text_runs(said)

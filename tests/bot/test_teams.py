@@ -343,6 +343,9 @@ def test_drafts_resume_where_they_were_left_and_back_keeps_the_answers(
 def test_immediate_danger_gives_999_first(teams: FlaskClient, bot_framework: BotFramework) -> None:
     card = invoke(teams, bot_framework, {"verb": "start"})
     assert not any(a["title"] == "Back" for a in all_actions(card)), "nothing to go back to on the first card"
+    assert field_of(card, "immediate_danger")["isRequired"] is True
+    others = [field_of(card, q) for q in questions_of(card)[1:]]
+    assert others and not any(e["isRequired"] for e in others), "nothing in Teams stops a 'yes' reaching the advice"
     urgent = invoke(teams, bot_framework, {**action_data(card, "Continue"), "a:immediate_danger": "yes"})
     first = urgent["body"][0]
     assert first["type"] == "Container" and first["style"] == "attention"
