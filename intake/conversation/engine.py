@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from intake.conversation import fills
 from intake.conversation.commands import GENERAL_HELP, command_of
 from intake.conversation.flow import Flow
 from intake.conversation.plan import choices_for, effective_answers, find, next_step, plan, reconcile
@@ -48,6 +49,7 @@ def start(flow: Flow, now: datetime, profile: Mapping[str, Any] | None = None, *
         "profile": dict(profile or {}),
         "offered": {},
         "changing": None,
+        "filled": {},
         "channel": channel,
     }
     steps = plan(flow, state, today_in_london(now))
@@ -99,6 +101,7 @@ def normalise(state: Mapping[str, Any]) -> dict[str, Any]:
     state.setdefault("profile", {})
     state.setdefault("offered", {})
     state.setdefault("changing", None)
+    state.setdefault("filled", {})
     return state
 
 
@@ -182,6 +185,7 @@ def answer(
     answers[question.id] = value
     if question.kind == "indicators":
         state["offered"][question.id] = [c.value for c in question.choices]
+    fills.apply(flow, question, value, state, today)
     if state["changing"] == question.id:
         state["changing"] = None
     elif question.id not in state["history"]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import takewhile
 from datetime import datetime
 from typing import Any
 
@@ -70,7 +71,7 @@ def section_form(flow: Flow, state: Mapping[str, Any], now: datetime, *, conditi
     if not is_control(current):
         start = steps.index(current) + 1
         pending = {current.id}
-        later = [q for q in steps[start:] if q.section == current.section]
+        later = list(takewhile(lambda q: q.section == current.section, steps[start:]))
         shown = {q.id for q in later}
         candidates = later
         if conditional:
@@ -144,6 +145,10 @@ def _could_hold(conditions: Mapping[str, Any], values: Mapping[str, Any], undeci
     for key, wanted in conditions.items():
         if key == "any":
             if not any(_could_hold(group, values, undecided, flow) for group in wanted):
+                return False
+            continue
+        if key == "all":
+            if not all(_could_hold(group, values, undecided, flow) for group in wanted):
                 return False
             continue
         if key in undecided or (key == "child_age" and age_pending):

@@ -195,7 +195,7 @@ def test_app_home_lists_drafts_and_requests_and_starts_a_form(slack_app: Flask, 
     draft_id = view["private_metadata"]
     assert post(client, block_action("home_resume", draft_id)).status_code == 200
     resumed = slack_api.to("views.open")[-1].params["view"]
-    assert resumed["private_metadata"] == draft_id and question_of(resumed) == "referrer_name"
+    assert resumed["private_metadata"] == draft_id and question_of(resumed) == "concern_details"
 
     assert post(client, block_action("home_raise")).status_code == 200
     assert slack_api.to("views.open")[-1].params["view"]["private_metadata"] == draft_id  # resumes, no duplicate
@@ -272,7 +272,7 @@ def test_back_button_returns_to_the_previous_question(slack_app: Flask, slack_ap
     client = slack_app.test_client()
     view = open_by_command(client, slack_api)
     second = submit(client, view, ANSWERS["immediate_danger"])["view"]
-    assert question_of(second) == "referrer_name"
+    assert question_of(second) == "concern_details"
     back = next(b for b in second["blocks"] if b["type"] == "actions")["elements"][0]
     assert back["action_id"] == "intake_back"
     shown = {**second, "id": "V0VIEW", "hash": "h1"}
@@ -291,7 +291,7 @@ def test_a_stale_view_applies_nothing(slack_app: Flask, slack_api: SlackApiStub)
     submit(client, first, {"choice": "no"})
     # The same first view submitted again (a doubled Next): the answer is not applied to the next question.
     data = submit(client, first, {"choice": "no"})
-    assert question_of(data["view"]) == "referrer_name"
+    assert question_of(data["view"]) == "concern_details"
     with slack_app.extensions["db"].reading() as s:
         draft = s.scalars(select(Draft)).one()
     assert draft.state["answers"] == {"immediate_danger": False}

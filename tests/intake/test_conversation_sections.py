@@ -16,6 +16,7 @@ from routing import load_rules
 FLOW = engine.Flow.build(load_rules())
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 TODAY = NOW.date()
+CONCERN = "Synthetic test concern: Sam arrived hungry three days this week and said there is no food at home."
 ABOUT_YOU = {
     "referrer_name": "Alex Example",
     "referrer_role": "Designated safeguarding lead",
@@ -24,11 +25,15 @@ ABOUT_YOU = {
     "referrer_phone": "01632 960123",
     "referrer_email": "alex@example.org",
 }
+# A health visitor is asked whether the concern is about an unborn baby; a teacher only if the account says so.
+HEALTH = {**ABOUT_YOU, "referrer_agency": "health_visiting"}
 
 
-def past_safety(profile: dict[str, Any] | None = None, channel: str = "web") -> dict[str, Any]:
+def past_safety(profile: dict[str, Any] | None = None, channel: str = "slack") -> dict[str, Any]:
     turn = engine.start(FLOW, NOW, profile, channel=channel)
-    return advance_form(FLOW, turn.state, {"immediate_danger": "no"}, NOW).state
+    state = advance_form(FLOW, turn.state, {"immediate_danger": "no"}, NOW).state
+    assert section_form(FLOW, state, NOW).ids == ("concern_details",)
+    return advance_form(FLOW, state, {"concern_details": CONCERN}, NOW).state
 
 
 def test_the_first_form_is_the_safety_question_alone() -> None:
@@ -97,7 +102,6 @@ def test_the_emergency_advice_comes_back_from_a_form() -> None:
 
 def test_blank_optional_fields_are_skips_and_blank_required_ones_are_errors() -> None:
     state = advance_form(FLOW, past_safety(), ABOUT_YOU, NOW).state
-    state = advance_form(FLOW, state, {"child_unborn": "no"}, NOW).state
     form = section_form(FLOW, state, NOW)
     assert form.ids[:3] == ("child_first_name", "child_last_name", "child_dob")
     turn = advance_form(FLOW, state, {"child_first_name": "", "child_last_name": "Testchild", "child_dob": ""}, NOW)
@@ -109,7 +113,7 @@ def test_blank_optional_fields_are_skips_and_blank_required_ones_are_errors() ->
 def test_a_conditional_form_shows_questions_that_depend_on_its_own_answers_and_ignores_those_that_do_not_apply() -> (
     None
 ):
-    state = advance_form(FLOW, past_safety(), ABOUT_YOU, NOW).state
+    state = advance_form(FLOW, past_safety(), HEALTH, NOW).state
     plain = section_form(FLOW, state, NOW)
     assert "child_first_name" not in plain.ids
     form = section_form(FLOW, state, NOW, conditional=True)
@@ -154,7 +158,7 @@ def test_channel_is_kept_and_can_be_asked_on() -> None:
 
 def test_a_role_check_can_refuse_an_answer_in_both_paths() -> None:
     flow = dataclasses.replace(FLOW, role_checks={"unborn": lambda state, value, now: "Not today." if value else None})
-    state = advance_form(flow, past_safety(), ABOUT_YOU, NOW).state
+    state = advance_form(flow, past_safety(), HEALTH, NOW).state
     turn = advance_form(flow, state, {"child_unborn": "yes"}, NOW)
     assert turn.errors == {"child_unborn": "Not today."}
     one = engine.advance(flow, state, Inbound(text="yes"), NOW)
@@ -165,8 +169,8 @@ def test_a_role_check_can_refuse_an_answer_in_both_paths() -> None:
 def test_a_whole_request_walked_form_by_form_reaches_submission_in_few_forms() -> None:
     answers = {
         "immediate_danger": "no",
+        "concern_details": CONCERN,
         **ABOUT_YOU,
-        "child_unborn": "no",
         "child_first_name": "Sam",
         "child_last_name": "Testchild",
         "child_dob": "14/03/2016",
@@ -192,7 +196,7 @@ def test_a_whole_request_walked_form_by_form_reaches_submission_in_few_forms() -
         "consent": "given",
         "review": "submit",
     }
-    state = engine.start(FLOW, NOW).state
+    state = engine.start(FLOW, NOW, channel="slack").state
     forms = 0
     turn = None
     for _ in range(30):
