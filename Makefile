@@ -37,6 +37,13 @@ browser:
 	      || echo "chromium could not be installed: browser tests will be skipped"; \
 	  else echo "chromium missing and not root: browser tests will be skipped"; fi; \
 	fi
+	@# Microsoft's Adaptive Cards renderer, for the Teams card tests (loaded from this folder, never from the web).
+	@if [ ! -f $(VENV)/node/node_modules/adaptivecards/dist/adaptivecards.min.js ]; then \
+	  if command -v npm >/dev/null; then \
+	    npm install --silent --no-audit --no-fund --prefix $(VENV)/node adaptivecards@3 markdown-it@14 \
+	      || echo "the adaptivecards renderer could not be installed: Teams card renders will be skipped"; \
+	  else echo "npm missing: Teams card renders will be skipped"; fi; \
+	fi
 
 pytest: install browser
 	$(BIN)/pytest

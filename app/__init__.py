@@ -29,11 +29,13 @@ from hub.notifier import Notifier
 from hub.notifiers.console import ConsoleNotifier
 from hub.notifiers.webchat import WebchatNotifier
 from hub.outbox import RetryPolicy
+from hub.sign_in_guard import SignInGuard
 from hub.web import init_hub
 from intake.conversation.engine import Flow
 from intake.labels import Labels, when
 from intake.repeat_requests import mark_repeat
 from intake.service import IntakeService
+from intake.store.audit import SEAL_INFO, AuditSeal
 from intake.store.database import Database
 from intake.verification import Partners
 from intake.working_day import DEFAULT_HUB_HOURS
@@ -60,7 +62,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logs.install(settings.get("LOG_LEVEL"))
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    db = Database(settings.database_url, lock_timeout=float(settings.get("DATABASE_LOCK_TIMEOUT_SECONDS")))
+    # The audit chain's key and checkpoint file ride on every session (intake.store.audit).
+    seal = AuditSeal.for_database(
+        settings.audit_key(), settings.database_url, settings.audit_checkpoint_file(app.instance_path)
+    )
+    db = Database(
+        settings.database_url,
+        lock_timeout=float(settings.get("DATABASE_LOCK_TIMEOUT_SECONDS")),
+        session_info={SEAL_INFO: seal},
+    )
     # Numbers set in the environment win over the rules file's, in the conversation and in decision texts alike.
     contacts = {
         key: value
@@ -81,6 +91,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["settings"] = settings
     app.extensions["db"] = db
+    app.extensions["audit_seal"] = seal
     app.extensions["rules"] = rules
     app.extensions["intake"] = intake
     # The words every channel shows for stored codes (intake.labels), from the questions and the rules.
@@ -110,7 +121,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             limits.apply(app, endpoint, chat_limit)
     if settings.get("TEAMS_APP_ID"):
         _register_teams(app, settings, intake, clock)
-    # Password guessing is slowed per address here and per account by the lockout (hub.staff).
+    # Password guessing is slowed per address here and per email typed by the sign-in guard (hub.sign_in_guard),
+    # both counted in RATE_LIMIT_STORAGE_URI so every worker shares them.
+    app.extensions["sign_in_guard"] = SignInGuard(
+        settings.get("RATE_LIMIT_STORAGE_URI") or "memory://", settings.get("SIGN_IN_ACCOUNT_LIMIT"), seal
+    )
     sign_in_limit = security.sign_in_limit(settings)
     if sign_in_limit:
         limits.apply(app, "hub_sign_in.sign_in", sign_in_limit, methods={"POST"})

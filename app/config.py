@@ -6,6 +6,8 @@ can be checked against one source.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -22,6 +24,7 @@ MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # Where local development keeps the key it made, in Flask's instance folder (shared by every worker and the clock).
 GENERATED_KEY_FILE = "secret_key"
+AUDIT_CHECKPOINTS = "audit-checkpoints.log"
 
 
 class ConfigurationError(RuntimeError):
@@ -53,6 +56,21 @@ SETTINGS: tuple[Setting, ...] = (
         "PUBLIC_URL is a localhost address (local development keeps a generated one in the instance folder)",
         secret=True,
     ),
+    Setting(
+        "AUDIT_KEY",
+        "",
+        "Keys the audit log's hash chain (at least 32 random characters, never stored in the database); when empty "
+        "a key is derived from SECRET_KEY for this purpose alone. Set it before rotating SECRET_KEY, to the key "
+        "`earlyhelp audit key` prints, or older events no longer verify",
+        secret=True,
+    ),
+    Setting(
+        "AUDIT_CHECKPOINT_FILE",
+        "",
+        "Append-only file where the audit chain's newest event is recorded after every change (also written to the "
+        "log); `audit-checkpoints.log` in the instance folder when empty. Keep it, or the log, where database "
+        "administrators cannot rewrite it",
+    ),
     Setting("PORT", "5000", "Port `earlyhelp serve` listens on"),
     Setting("HOST", "127.0.0.1", "Interface `earlyhelp serve` listens on"),
     Setting("PUBLIC_URL", "http://localhost:5000", "Address people use to reach the service (links in messages)"),
@@ -82,9 +100,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SIGN_IN_RATE_LIMIT", "10/minute;50/hour", "Sign-in attempts per client address; 0 turns this limit off"),
     Setting(
+        "SIGN_IN_ACCOUNT_LIMIT",
+        "5/15 minutes",
+        "Failed sign-ins per email address before it is held back (known and unknown emails alike), except from the "
+        "address the account last signed in from",
+    ),
+    Setting(
         "RATE_LIMIT_STORAGE_URI",
         "",
-        "Where rate-limit counts live (e.g. redis://localhost:6379); each process's memory when empty",
+        "Where rate-limit and sign-in back-off counts live, shared by every worker (e.g. redis://localhost:6379); "
+        "each process's memory when empty, which counts per worker: set it in production",
     ),
     Setting(
         "PROXY_COUNT",
@@ -226,6 +251,16 @@ class Settings:
     def public_url(self) -> str:
         return self.values["PUBLIC_URL"].rstrip("/")
 
+    def audit_key(self) -> bytes:
+        """AUDIT_KEY, or a key derived from SECRET_KEY for the audit chain only (never SECRET_KEY itself)."""
+        if self.values["AUDIT_KEY"]:
+            return self.values["AUDIT_KEY"].encode()
+        derived = hmac.new(self.secret_key.encode(), b"earlyhelp audit chain key v1", hashlib.sha256).hexdigest()
+        return derived.encode()  # as AUDIT_KEY=<the same hex> would give (`earlyhelp audit key` prints it)
+
+    def audit_checkpoint_file(self, instance_path: str | Path) -> Path:
+        return Path(self.values["AUDIT_CHECKPOINT_FILE"] or Path(instance_path) / AUDIT_CHECKPOINTS)
+
     @property
     def local_development(self) -> bool:
         return is_local_development(self.values)
@@ -258,6 +293,8 @@ def load_settings(
     for s in SETTINGS:
         raw = env.get(s.env, "")
         values[s.env] = raw if raw != "" else ("" if s.default is None else str(s.default))
+    if values["AUDIT_KEY"]:
+        check_secret("AUDIT_KEY", values["AUDIT_KEY"])
     secret = values["SECRET_KEY"]
     if secret:
         check_secret("SECRET_KEY", secret)

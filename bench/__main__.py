@@ -18,6 +18,7 @@ from bench import targets
 
 BENCHMARKS = [
     "bench.routing_bench",
+    "bench.suggest_bench",
     "bench.chat_bench",
     "bench.slack_bench",
     "bench.teams_bench",

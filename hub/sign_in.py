@@ -1,4 +1,4 @@
-"""Signing in to and out of the hub: local accounts (email + password, with lockout) and OpenID Connect single sign-on.
+"""Signing in to and out of the hub: local accounts (email + password, with back-off) and OpenID Connect single sign-on.
 
 Place in the flow: a hub page without a session -> **sign-in** -> hub.staff checks the password or maps the identity
 provider's answer to an account -> hub.auth starts the session -> back to the page asked for. Every attempt is in the
@@ -20,6 +20,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from hub.auth import csrf, current_staff, now, sign_in_session, sign_out_session
+from hub.sign_in_guard import SignInGuard
 from hub.staff import AccountError, StaffAccount, authenticate, end_sessions, sso_account
 from intake.store import audit
 
@@ -73,37 +74,54 @@ def sign_in() -> Any:
     form = SignInForm()
     notice = session.pop("hub_notice", None)
     error: str | None = None
+    status = 200
     if request.method == "POST":
         csrf.protect()
         if form.validate():
-            error = _password_sign_in(form.email.data or "", form.password.data or "")
-            if error is None:
+            failed = _password_sign_in(form.email.data or "", form.password.data or "")
+            if failed is None:
                 return redirect(_safe_next(request.args.get("next")))
-    status = 400 if request.method == "POST" else 200
+            error, status = failed
+    status = (status if error else 400) if request.method == "POST" else 200
     return render_template(
         "hub/sign_in.html", form=form, error=error, notice=notice, sso=current_app.extensions.get("hub_sso")
     ), status
 
 
-def _password_sign_in(email: str, password: str) -> str | None:
-    """Sign in, or return the message to show. The message never says whether the email exists."""
+WRONG = "The email address or password is not right. Check them and try again."
+HELD_BACK = (
+    "There have been too many failed attempts to sign in with this email address. Wait a few minutes and try again, "
+    "or sign in from the computer you usually use."
+)
+
+
+def _password_sign_in(email: str, password: str) -> tuple[str, int] | None:
+    """Sign in, or return the message to show and its status. No message says whether the email exists."""
+    guard: SignInGuard = current_app.extensions["sign_in_guard"]
+    address = request.remote_addr or "unknown"
     with current_app.extensions["db"].transaction() as s:
-        result = authenticate(s, email, password, now())
+        result = authenticate(s, email, password, now(), held_back=lambda a: guard.held_back(email, address, a))
         account = result.account
         if account is not None:
+            guard.succeeded(email, address, account)
             sign_in_session(account)
+        elif result.outcome != "held_back":
+            guard.failed(email)
         actor = f"staff:{account.email}" if account else "anonymous"
         action = "staff.signed_in" if account else "staff.sign_in_failed"
         detail: dict[str, Any] = {"method": "password", "outcome": result.outcome}
         if account is None:
-            # The attempted email is kept so lockouts can be investigated; it is staff data, not about a child.
-            detail["email"] = email.strip().casefold()[:254]
+            # Never the text typed as the email (people type passwords there): a keyed tag matches it to a known
+            # address (hub.sign_in_guard), and the account id says which account a failure was against.
+            detail["email_tag"] = guard.email_tag(email)
+            if result.account_id is not None:
+                detail["account_id"] = result.account_id
         audit.record(s, at=now(), actor=actor, action=action, detail=detail)
     if result.outcome == "ok":
         return None
-    if result.outcome in ("locked", "just_locked"):
-        return "This account is locked after too many failed attempts. Wait 15 minutes, then try again."
-    return "The email address or password is not right. Check them and try again."
+    if result.outcome == "held_back":
+        return HELD_BACK, 429
+    return WRONG, 400
 
 
 @blueprint.get("/hub/sign-in/sso")

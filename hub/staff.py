@@ -1,4 +1,4 @@
-"""Hub staff accounts: who may sign in to the hub, with which role, and the lockout that slows password guessing.
+"""Hub staff accounts: who may sign in to the hub, with which role; password checks and single sign-on identities.
 
 Place in the flow: sign-in (local password or single sign-on) -> **staff** -> the session holds the account id ->
 every hub page checks the role (hub.auth). Local accounts are made with `earlyhelp users add`; single sign-on
@@ -8,8 +8,9 @@ accounts are made on first sign-in. Passwords are hashed with scrypt (werkzeug);
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Boolean, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -26,9 +27,6 @@ ROLE_LABELS = {HUB_WORKER: "Hub worker", HUB_MANAGER: "Hub manager", ADMIN: "Adm
 ROLE_RANK = {HUB_WORKER: 1, HUB_MANAGER: 2, ADMIN: 3}
 
 MIN_PASSWORD_LENGTH = 12
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
@@ -173,31 +171,34 @@ class SignIn:
     """The outcome of a password sign-in: `account` is set only when it succeeded."""
 
     account: StaffAccount | None
-    outcome: str  # "ok" | "wrong" | "locked" | "just_locked" | "disabled"
+    outcome: str  # "ok" | "wrong" | "disabled" | "held_back"
+    account_id: int | None = None  # the account the email named, if any (for the audit log, never shown)
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime) -> SignIn:
-    """Check a password, counting failures: MAX_FAILURES within FAILURE_WINDOW locks the account for LOCKOUT."""
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    now: datetime,
+    *,
+    held_back: Callable[[StaffAccount | None], bool] = lambda _account: False,
+) -> SignIn:
+    """Check a password. Every path (known email, unknown email, single-sign-on-only account, held back by the
+    sign-in guard) runs exactly one scrypt check and writes nothing to the account on failure, so neither the answer
+    nor its timing says whether the account exists. Failures are counted by hub.sign_in_guard, not here."""
     account = find(session, email)
-    if account is None or account.password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return SignIn(None, "wrong")
-    if account.locked_until is not None and account.locked_until > now:
-        return SignIn(None, "locked")
-    if not check_password_hash(account.password_hash, password):
-        if account.first_failed_at is None or now - account.first_failed_at > FAILURE_WINDOW:
-            account.first_failed_at, account.failed_sign_ins = now, 0
-        account.failed_sign_ins += 1
-        account.updated_at = now
-        if account.failed_sign_ins >= MAX_FAILURES:
-            account.locked_until = now + LOCKOUT
-            return SignIn(None, "just_locked")
-        return SignIn(None, "wrong")
+    stored = account.password_hash if account is not None else None
+    matches = check_password_hash(stored or _DUMMY_HASH, password)
+    account_id = account.id if account is not None else None
+    if held_back(account):
+        return SignIn(None, "held_back", account_id)
+    if account is None or stored is None or not matches:
+        return SignIn(None, "wrong", account_id)
     if not account.active:
-        return SignIn(None, "disabled")
+        return SignIn(None, "disabled", account_id)
     unlock(account, now)
     account.last_sign_in_at = now
-    return SignIn(account, "ok")
+    return SignIn(account, "ok", account_id)
 
 
 def sso_account(

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.actor import display_actor
+from intake.actor import display_actor, identity_of_actor
 from intake.referrer_reach import tell_referrer
 from intake.store import audit
 from intake.store.outbox import OutboxMessage, enqueue
@@ -132,7 +132,7 @@ def claim(session: Session, request_id: int, actor: str, now: datetime) -> Suppo
     request = _load(session, request_id)
     if request.status == DECIDED:
         raise AlreadyDecided(f"{request.reference} has already been decided.")
-    if request.assigned_to == actor:
+    if request.assigned_to and identity_of_actor(request.assigned_to) == identity_of_actor(actor):
         return request
     if request.assigned_to:
         raise AlreadyClaimed(request.assigned_to)

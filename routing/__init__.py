@@ -12,6 +12,7 @@ from routing.replay import ReplayReport, compare
 from routing.route import RouteInfo
 from routing.rules_file import RulesError, default_rules_path, load_rules
 from routing.ruleset import RuleSet
+from routing.suggest import Suggestion, suggest_indicators
 
 __all__ = [
     "Category",
@@ -23,8 +24,10 @@ __all__ = [
     "RouteInfo",
     "RuleSet",
     "RulesError",
+    "Suggestion",
     "compare",
     "default_rules_path",
     "evaluate",
     "load_rules",
+    "suggest_indicators",
 ]

@@ -3,8 +3,8 @@ boyfriend", "no food"), which the suggester indexes beside the indicator texts.
 
 Place in the flow: load_rules() reads it after the indicators (keys must be indicator ids); the result is
 RuleSet.keywords, {indicator_id: (word, ...)}. Reviewed like the rest of the rules: `earlyhelp rules check`
-reports an unknown id, an empty list, or a word that is empty, not text, not lower case or repeated, with
-its line.
+reports an unknown id, an empty list, or a word that is empty, not text, not lower case, repeated, has
+nothing to match on, or is a sentence rather than a phrase, with its line.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from routing.indicator import Indicator
 from routing.rules_checker import Checker
 from routing.rules_yaml import YamlMap, YamlSeq
+from routing.suggest import keyword_problem
 
 
 def read_keywords(check: Checker, doc: YamlMap, indicators: Mapping[str, Indicator]) -> dict[str, tuple[str, ...]]:
@@ -38,6 +39,8 @@ def read_keywords(check: Checker, doc: YamlMap, indicators: Mapping[str, Indicat
                 check.err(where, f"keywords for '{ident}': write {word!r} in lower case without outer spaces")
             elif word in seen:
                 check.err(where, f"keywords for '{ident}': {word!r} is repeated (first at line {seen[word]})")
+            elif problem := keyword_problem(word):
+                check.err(where, f"keywords for '{ident}': {word!r} {problem}")
             else:
                 seen[word] = where
         out[ident] = tuple(seen)

@@ -102,10 +102,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(database_url: str, clock: FakeClock) -> Iterator[Flask]:
+def app(database_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(
         {
             "DATABASE_URL": database_url,
+            "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.log"),
             "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,

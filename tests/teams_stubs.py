@@ -214,6 +214,7 @@ def activity(
     user: str = "aad-user-1",
     conversation: str = "a:personal-1",
     conversation_type: str = "personal",
+    person: str = "Alex Testreferrer",
     **fields: Any,
 ) -> dict[str, Any]:
     """An incoming activity as Teams sends it, from a (synthetic) user in a 1:1 chat unless told otherwise."""
@@ -222,7 +223,7 @@ def activity(
         "id": f"in-{uuid.uuid4()}",
         "channelId": "msteams",
         "serviceUrl": fake.service_url,
-        "from": {"id": f"29:{user}", "name": "Alex Testreferrer", "aadObjectId": user},
+        "from": {"id": f"29:{user}", "name": person, "aadObjectId": user},
         "recipient": {"id": f"28:{APP_ID}", "name": "Request for support"},
         "conversation": {"id": conversation, "conversationType": conversation_type, "tenantId": TENANT_ID},
         "channelData": {"tenant": {"id": TENANT_ID}},

@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup
 
 
 def register(app: Flask) -> None:
+    from app.cli.audit import audit_group
     from app.cli.database import db_group
     from app.cli.followups import followups_group
     from app.cli.rules import route_command, rules_group
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
     from app.cli.users import users_group
     from app.retention_job import retention_group
 
+    app.cli.add_command(audit_group)
     app.cli.add_command(db_group)
     app.cli.add_command(followups_group)
     app.cli.add_command(rules_group)

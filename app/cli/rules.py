@@ -1,8 +1,9 @@
 """`flask rules ...` and `flask route`: operator commands around the threshold rules.
 
 Place in the flow: beside chat -> intake -> routing -> store. `check` validates a council's rules file before
-it goes live, `indicators` lists the catalogue, `route` runs the engine on one facts document (JSON on stdin),
-and `replay` shows what a new rules file would change for the requests already stored.
+it goes live, `indicators` lists the catalogue, `suggest` ranks the catalogue against a referrer's own account
+(free text on stdin), `route` runs the engine on one facts document (JSON on stdin), and `replay` shows what a
+new rules file would change for the requests already stored.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from routing import Facts, RulesError, RuleSet, evaluate, load_rules
+from routing import Facts, RulesError, RuleSet, evaluate, load_rules, suggest_indicators
 from routing.replay import MAX_EXAMPLES, compare
 
 _RULES_OPTION = click.option(
@@ -65,6 +66,22 @@ def indicators_command(as_json: bool, rules_file: Path | None) -> None:
         flags = " CP" if i.child_protection else ""
         click.echo(f"{i.id:<7} L{i.level}{flags:<3} {i.domain}/{i.subdomain} [{', '.join(i.categories)}] {i.text}")
     click.echo(f"{len(rules.indicators)} indicators ({rules.version})")
+
+
+@rules_group.command("suggest")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 50), help="How many to print at most.")
+@click.option("--age", "age_years", type=click.FloatRange(0, 25), default=None, help="The child's age in years.")
+@click.option("--unborn", is_flag=True, help="The concern is about an unborn baby.")
+@_RULES_OPTION
+def suggest_command(top: int, age_years: float | None, unborn: bool, rules_file: Path | None) -> None:
+    """Read a referrer's account (free text) on stdin; print the matching indicators as JSON, best first."""
+    text = sys.stdin.read()
+    if not text.strip():
+        click.echo("error: nothing on stdin: type or pipe in what has happened, in your own words", err=True)
+        sys.exit(2)
+    rules = _load_or_exit(rules_file)
+    found = suggest_indicators(rules, text, top, age_years=age_years, unborn=unborn)
+    click.echo(json.dumps([asdict(s) for s in found], indent=2))
 
 
 @click.command("route")

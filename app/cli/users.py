@@ -126,8 +126,9 @@ def enable_command(email: str) -> None:
 @click.argument("email")
 @with_appcontext
 def unlock_command(email: str) -> None:
-    """Clear the sign-in back-off after failed sign-ins for EMAIL."""
+    """Clear the sign-in back-off after failed sign-ins for EMAIL (in RATE_LIMIT_STORAGE_URI)."""
     _change(email, "staff.unlocked", lambda a: unlock(a, _now()))
+    current_app.extensions["sign_in_guard"].clear(email)
     click.echo(f"{email} is unlocked.")
 
 
@@ -142,4 +143,5 @@ def set_password_command(email: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     _change(email, "staff.password_changed", lambda a: set_password(a, password, _now()))
+    current_app.extensions["sign_in_guard"].clear(email)
     click.echo(f"Password changed for {email}.")

@@ -18,6 +18,8 @@ from microsoft_agents.activity import Activity, AdaptiveCardInvokeResponse
 from sqlalchemy.exc import OperationalError
 
 from bot.teams import cards
+from bot.teams.review_card import review_card, section_titles
+from intake.actor import teams_actor
 from intake.conversation.turn import Inbound
 from intake.labels import TEAMS_CLAIM_VERB
 from intake.service import DraftNotFound, IntakeService, StepResult
@@ -223,7 +225,12 @@ class TeamsBot:
         text = str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
         if kind == "choice":
             return Inbound(choice=text[:200], question_id=step) if text else Inbound(text="", question_id=step)
+        if data.get(cards.CLEAR) == "true" and self._optional(step):
+            return Inbound(text="skip", question_id=step)  # cleared on purpose
         if not text.strip() and self._optional(step):
+            if data.get("changing"):
+                # Changing an answer and leaving the box empty keeps what was there; clearing is a separate tick.
+                return Inbound(command="back")
             # An optional answer left empty on the card means "I do not know", as typing 'skip' does.
             text = "skip"
         return Inbound(text=text[:MAX_TEXT], question_id=step)
@@ -240,11 +247,16 @@ class TeamsBot:
         except KeyError:
             return "text"
 
-    @staticmethod
-    def _card(result: StepResult, notice: str | None = None) -> dict[str, Any]:
+    def _card(self, result: StepResult, notice: str | None = None) -> dict[str, Any]:
+        flow = self.intake.flow
         if result.done:
-            return cards.finished_card(result.replies, result.request)
-        return cards.step_card(result.replies, result.draft_id, notice=notice)
+            phones = (flow.hub_urgent_phone, flow.emergency_duty_team_phone)
+            return cards.finished_card(result.replies, result.request, phones=phones)
+        last = result.replies[-1] if result.replies else None
+        if last is not None and cards.is_question(last) and (last.hints or {}).get("kind") == "review":
+            errors = [r.text for r in result.replies[:-1] if r.error]
+            return review_card(last, result.draft_id, sections=section_titles(flow), errors=errors, notice_text=notice)
+        return cards.step_card(result.replies, result.draft_id, notice_text=notice)
 
     # -- the hub's channel -----------------------------------------------------------------------------------------
 
@@ -266,6 +278,8 @@ class TeamsBot:
             return "That card is out of date. Open the request in the hub."
         if self.claim_handler is None:
             return "Claiming from Teams is not available yet. Open the request in the hub."
-        problem = self.claim_handler(request_id, f"teams:{identity_of(activity)}", self.clock())
+        person = activity.from_property
+        actor = teams_actor(identity_of(activity), person.name if person else None)
+        problem = self.claim_handler(request_id, actor, self.clock())
         reference = data.get("reference") if isinstance(data.get("reference"), str) else f"request {request_id}"
         return problem or f"You have claimed {reference}."

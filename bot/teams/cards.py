@@ -1,18 +1,25 @@
-"""Adaptive Cards drawn from the conversation engine's replies: one card per step, nothing decided here.
+"""Adaptive Cards drawn from the conversation engine's replies: the building blocks, the one-question step card,
+the result and the welcome. Nothing is decided here.
 
 The question wording, choices, input kind and limits all come from the `Reply` the intake service returns, so the
 Teams intake can never drift from the browser or Slack one. Buttons are `Action.Execute` (Teams answers them in the
 HTTP response with the next card) with an `Action.Submit` fallback for clients that lack universal actions.
 
-Text that may hold what a person typed (review answers, errors quoting an answer) is drawn with RichTextBlock
-TextRuns, which Adaptive Cards never read as markdown, and `{{` is broken up so it cannot become a DATE()/TIME()
-template; TextBlocks (which do read markdown) only ever hold our own fixed wording or `escape_markdown`-ed text.
+What the renderer taught us (tests/bot/test_teams_cards_browser.py draws every card with Microsoft's renderer):
+every input has a `label`; choice lists `wrap`; only short answers (Yes, No) are buttons, longer ones are a radio
+list, since a button truncates its title; no text uses the "warning" or "good" colours (pale yellow and green on
+white); chat instructions such as "type 'skip'" are reworded for a card, where an empty box already means it.
+
+Text that may hold what a person typed is drawn with RichTextBlock TextRuns, which Adaptive Cards never read as
+markdown, and `{{` is broken up so it cannot become a DATE()/TIME() template; TextBlocks (which do read markdown)
+only ever hold our own fixed wording or `escape_markdown`-ed text.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,13 +29,30 @@ from intake.working_day import LONDON
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
-# Few enough options to show as buttons (yes/no, submit/cancel) rather than a radio list and a Continue button.
+# Teams refuses a message over 28 KB; cards are kept under this, with room for the activity around them.
+MAX_CARD_BYTES = 26 * 1024
+# Choices shown as buttons only when there are this few and every label is this short (Yes / No).
 MAX_BUTTONS = 3
+MAX_BUTTON_LABEL = 12
 MAX_EXPANDED = 8
+# The longest answer shown back on a card; the whole answer is always kept.
+SHOWN_ANSWER = 240
 ANSWER = "answer"
 CHANGE = "change"
+CLEAR = "clear"
+MAX_REASONS = 3
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+# Chat instructions that mean nothing on a card (an empty box is 'skip'; Back is a button; the box is prefilled).
+_CHAT_ONLY = (
+    (re.compile(r"I ask one question at a time and save", re.I), "I save"),
+    (re.compile(r"\s*Type 'help' at any point[^.]*\.", re.I), ""),
+    (re.compile(r",? or type 'skip'", re.I), ""),
+    (re.compile(r"\s*Type 'skip'[^.]*\.", re.I), ""),
+    (re.compile(r"\s*Type 'same' to keep it\.", re.I), ""),
+    (re.compile(r"Send the new answer, or type 'back' to keep it\.", re.I), "Change it, or press Back to keep it."),
+    (re.compile(r"type 'back'", re.I), "press Back"),
+)
 
 
 def plain(text: str) -> str:
@@ -41,26 +65,74 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", plain(text))
 
 
+def card_wording(text: str) -> str:
+    """The engine's chat wording, for a card: no "type 'skip'" where an empty box says the same."""
+    for pattern, replacement in _CHAT_ONLY:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+def shorten(text: str, limit: int = SHOWN_ANSWER) -> str:
+    """At most `limit` characters of `text` for showing, saying so when it was cut (the answer itself is kept)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return f"{cut.rstrip()}… (shortened here; your full answer is kept)"
+
+
 def text_runs(text: str, *, color: str | None = None, weight: str | None = None, subtle: bool = False) -> list[dict]:
     """One RichTextBlock a line, so line breaks survive in every Teams client."""
     blocks: list[dict[str, Any]] = []
-    for number, line in enumerate(text.split("\n")):
+    for line in text.split("\n"):
         if not line.strip():
             continue
-        run: dict[str, Any] = {"type": "TextRun", "text": plain(line)}
-        if color:
-            run["color"] = color
-        if weight:
-            run["weight"] = weight
-        if subtle:
-            run["isSubtle"] = True
-            run["size"] = "small"
-        blocks.append({"type": "RichTextBlock", "inlines": [run], "spacing": "none" if number and blocks else "medium"})
+        blocks.append({"type": "RichTextBlock", "inlines": [run(line, color=color, weight=weight, subtle=subtle)]})
+        blocks[-1]["spacing"] = "none" if len(blocks) > 1 else "medium"
     return blocks
 
 
+def run(text: str, *, color: str | None = None, weight: str | None = None, subtle: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "TextRun", "text": plain(text)}
+    if color:
+        out["color"] = color
+    if weight:
+        out["weight"] = weight
+    if subtle:
+        out["isSubtle"] = True
+        out["size"] = "small"
+    return out
+
+
 def heading(text: str) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": escape_markdown(text), "weight": "bolder", "size": "medium", "wrap": True}
+    return {"type": "TextBlock", "text": escape_markdown(text), "weight": "bolder", "size": "large", "wrap": True}
+
+
+def progress_line(text: str) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": escape_markdown(text), "isSubtle": True, "size": "small", "wrap": True}
+
+
+def notice(text: str) -> dict[str, Any]:
+    """Something the person must notice first (an out-of-date card): dark text on a tinted panel, never yellow."""
+    return {
+        "type": "Container",
+        "style": "emphasis",
+        "bleed": True,
+        "items": [{"type": "RichTextBlock", "inlines": [run(text, weight="bolder")]}],
+    }
+
+
+def urgent(text: str) -> dict[str, Any]:
+    """What to do now (phone the hub, call 999): first on the card, in the attention colour (5:1 on white)."""
+    return {
+        "type": "Container",
+        "style": "attention",
+        "bleed": True,
+        "items": text_runs(text, color="attention", weight="bolder"),
+    }
+
+
+def error_line(text: str) -> dict[str, Any]:
+    return {"type": "RichTextBlock", "spacing": "small", "inlines": [run(text, color="attention", weight="bolder")]}
 
 
 def action(title: str, data: dict[str, Any], *, style: str | None = None, inputs: bool = True) -> dict[str, Any]:
@@ -80,135 +152,256 @@ def action(title: str, data: dict[str, Any], *, style: str | None = None, inputs
     }
 
 
+def confirm_cancel(data: dict[str, Any]) -> dict[str, Any]:
+    """'Cancel this request', kept away from Submit and asking first: it throws every answer away."""
+    return {
+        "type": "ActionSet",
+        "separator": True,
+        "spacing": "large",
+        "actions": [
+            {
+                "type": "Action.ShowCard",
+                "title": "Cancel this request…",
+                "card": {
+                    "type": "AdaptiveCard",
+                    "body": text_runs(
+                        "Cancelling deletes every answer you have given. Nothing is sent to the hub. "
+                        "To stop for now instead, just leave this chat: your answers are saved."
+                    ),
+                    "actions": [action("Yes, delete my answers", data, style="destructive", inputs=False)],
+                },
+            }
+        ],
+    }
+
+
 def card(body: Iterable[dict[str, Any]], actions: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": list(body)}
     actions = list(actions)
     if actions:
         out["actions"] = actions
-    return out
+    return fit(out)
+
+
+def size_of(content: dict[str, Any]) -> int:
+    return len(json.dumps(attachment(content), ensure_ascii=False).encode())
+
+
+def fit(content: dict[str, Any], limit: int = MAX_CARD_BYTES) -> dict[str, Any]:
+    """Shorten the longest shown texts until the card is under Teams' size limit (inputs keep their values)."""
+    limit_chars = SHOWN_ANSWER
+    while size_of(content) > limit and limit_chars > 20:
+        for item in _runs(content):
+            item["text"] = shorten(item["text"], limit_chars)
+        limit_chars //= 2
+    return content
+
+
+def _runs(node: Any) -> Iterable[dict[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("type") == "TextRun":
+            yield node
+        for value in node.values():
+            yield from _runs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _runs(value)
 
 
 def attachment(content: dict[str, Any]) -> dict[str, Any]:
     return {"contentType": CARD_CONTENT_TYPE, "content": content}
 
 
-# -- the intake ----------------------------------------------------------------------------------------------------
+# -- one question ----------------------------------------------------------------------------------------------------
 
 
-def _is_question(reply: Reply) -> bool:
+def is_question(reply: Reply) -> bool:
     return reply.input != "none" and reply.question_id is not None
 
 
-def _input(reply: Reply) -> list[dict[str, Any]]:
+def as_buttons(reply: Reply) -> bool:
+    """Yes / No and the like: a row of buttons. Anything longer would be truncated on a button."""
+    return (
+        reply.input == "choice"
+        and 0 < len(reply.choices) <= MAX_BUTTONS
+        and all(len(c.label) <= MAX_BUTTON_LABEL for c in reply.choices)
+    )
+
+
+def field(reply: Reply, input_id: str = ANSWER, *, value: Any = None, label: str | None = None) -> dict[str, Any]:
+    """The input for one question, labelled with the question itself; `value` fills it in (an answer being
+    changed, a remembered detail)."""
     hints = reply.hints or {}
     optional = bool(hints.get("optional"))
+    element: dict[str, Any]
     if reply.input == "date":
-        element: dict[str, Any] = {"type": "Input.Date", "id": ANSWER, "isRequired": not optional}
-        if not optional:
-            element["errorMessage"] = "Please give the date."
-        return [element]
-    if reply.input == "text" and hints.get("kind") == "number":
-        element = {
-            "type": "Input.Number",
-            "id": ANSWER,
-            "isRequired": not optional,
-            "errorMessage": "Please give a number.",
-        }
+        element = {"type": "Input.Date", "errorMessage": "Please give the date."}
+    elif reply.input == "text" and hints.get("kind") == "number":
+        element = {"type": "Input.Number", "errorMessage": "Please give a number."}
         for key in ("min", "max"):
             if hints.get(key) is not None:
                 element[key] = hints[key]
-        return [element]
-    if reply.input == "text":
-        limit = int(hints.get("max_length") or 500)
+    elif reply.input in ("choice", "multi"):
+        multi = reply.input == "multi"
+        element = {
+            "type": "Input.ChoiceSet",
+            "isMultiSelect": multi,
+            "style": "expanded" if multi or len(reply.choices) <= MAX_EXPANDED else "compact",
+            "wrap": True,
+            "errorMessage": "Please choose an option.",
+            "choices": [{"title": c.label, "value": c.value} for c in reply.choices],
+        }
+        if not multi and len(reply.choices) > MAX_EXPANDED:
+            element["placeholder"] = "Choose one"
+        optional = optional and multi
+    else:
+        limit = int(hints.get("max_length") or 200)
         element = {
             "type": "Input.Text",
-            "id": ANSWER,
             "maxLength": limit,
-            "isMultiline": limit > 200,
-            "isRequired": not optional,
+            "isMultiline": limit > 300,
             "errorMessage": "Please type an answer.",
         }
         if optional:
             element["placeholder"] = "Leave empty if you do not know"
-        return [element]
+    element["id"] = input_id
+    element["label"] = label or card_wording(reply.text)
+    element["isRequired"] = not optional
+    if not optional:
+        element.setdefault("errorMessage", "Please answer this question.")
+    shown = _prefill(reply, value)
+    if shown is not None:
+        element["value"] = shown
+    return element
+
+
+def current_value(reply: Reply) -> str | None:
+    """The answer being changed, as the input takes it, from what the engine shows (`hints["current"]`)."""
+    shown = (reply.hints or {}).get("current")
+    if not isinstance(shown, str) or shown in ("Not given", "None"):
+        return None
+    if reply.input == "date":
+        day, _, rest = shown.partition("/")
+        month, _, year = rest.partition("/")
+        return f"{year}-{month}-{day}" if year else None
     if reply.input in ("choice", "multi"):
-        multi = reply.input == "multi"
-        return [
-            {
-                "type": "Input.ChoiceSet",
-                "id": ANSWER,
-                "isMultiSelect": multi,
-                "style": "expanded" if multi or len(reply.choices) <= MAX_EXPANDED else "compact",
-                "isRequired": not (multi and optional),
-                "errorMessage": "Please choose an option.",
-                "choices": [{"title": c.label, "value": c.value} for c in reply.choices],
-            }
-        ]
-    return []
+        by_label = {c.label: c.value for c in reply.choices}
+        values = [by_label[part] for part in shown.split("; ") if part in by_label]
+        return ",".join(values) or None
+    return shown
 
 
-def step_card(replies: Sequence[Reply], draft_id: str, *, notice: str | None = None) -> dict[str, Any]:
-    """The card for the current step: what the engine said before the question, then the question and its input."""
+def _prefill(reply: Reply, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def clear_toggle(reply: Reply, input_id: str) -> dict[str, Any]:
+    """For an optional answer already given: clearing it is a choice made on purpose, never an empty box."""
+    return {
+        "type": "Input.Toggle",
+        "id": input_id,
+        "title": f"Clear this answer ({reply.hints.get('label') or 'not known'}: I do not know it)",
+        "valueOn": "true",
+        "valueOff": "false",
+        "wrap": True,
+        "spacing": "small",
+    }
+
+
+def step_card(replies: Sequence[Reply], draft_id: str, *, notice_text: str | None = None) -> dict[str, Any]:
+    """The card for one step: what the engine said before the question, then the question and its input."""
     body: list[dict[str, Any]] = []
-    if notice:
-        body += text_runs(notice, color="warning")
-    question = replies[-1] if replies and _is_question(replies[-1]) else None
+    if notice_text:
+        body.append(notice(notice_text))
+    question = replies[-1] if replies and is_question(replies[-1]) else None
+    errors = []
     for reply in replies[:-1] if question else replies:
-        urgent = reply.error or reply.question_id == "immediate_danger"
-        body += text_runs(reply.text, color="attention" if urgent else None, weight="bolder" if urgent else None)
-    actions: list[dict[str, Any]] = []
-    if question is not None:
-        body += text_runs(question.text, weight="bolder")
-        if question.help:
-            body += text_runs(question.help, subtle=True)
-        base = {"verb": "answer", "draft": draft_id, "step": question.question_id}
-        if question.input == "choice" and 0 < len(question.choices) <= MAX_BUTTONS:
-            for choice in question.choices:
-                style = {"submit": "positive", "cancel": "destructive"}.get(choice.value)
-                actions.append(action(choice.label, {**base, "choice": choice.value}, style=style, inputs=False))
+        if reply.error:
+            errors.append(reply.text)
+        elif (reply.hints or {}).get("emergency"):
+            body.append(urgent(reply.text))
         else:
-            body += _input(question)
-            actions.append(action("Continue", base, style="positive"))
-        if question.question_id != "immediate_danger":
-            actions.append(action("Back", {**base, "command": "back"}, inputs=False))
-        if (question.hints or {}).get("kind") == "review":
-            # The review lists numbered answers; the engine changes one by number or name.
-            body.append(
-                {
-                    "type": "Input.Text",
-                    "id": CHANGE,
-                    "label": "To change an answer, type its number or name",
-                    "maxLength": 80,
-                }
-            )
-            actions.append(action("Change", {**base, "command": "change"}))
+            body += text_runs(card_wording(reply.text))
+    actions: list[dict[str, Any]] = []
+    if question is None:
+        body += [error_line(e) for e in errors]
+        return card(body, actions)
+    hints = question.hints or {}
+    if hints.get("progress"):
+        # Where the person is, at the top: after anything urgent or a notice, which always come first.
+        first = next((n for n, e in enumerate(body) if e["type"] != "Container"), len(body))
+        body.insert(first, progress_line(str(hints["progress"])))
+    base = {"verb": "answer", "draft": draft_id, "step": question.question_id}
+    changing = "current" in hints and hints.get("optional")
+    if changing:
+        base["changing"] = True
+    if as_buttons(question):
+        body += text_runs(card_wording(question.text), weight="bolder")
+        body += [error_line(e) for e in errors]
+        # No colour on an answer: a green Yes would nudge the answer.
+        actions += [action(c.label, {**base, "choice": c.value}, inputs=False) for c in question.choices]
+    else:
+        body.append(field(question, value=current_value(question)))
+        body += [error_line(e) for e in errors]
+        if changing:
+            body.append(clear_toggle(question, CLEAR))
+        actions.append(action("Continue", base, style="positive"))
+    if question.help:
+        body += text_runs(card_wording(question.help), subtle=True)
+    if hints.get("role") != "emergency_check":
+        actions.append(action("Back", {**base, "command": "back"}, inputs=False))
     return card(body, actions)
 
 
-def finished_card(replies: Sequence[Reply], request: dict[str, Any] | None) -> dict[str, Any]:
-    """After submission: reference, level, route, reasons and next steps. Otherwise what the engine said last."""
+# -- after the intake ------------------------------------------------------------------------------------------------
+
+
+def finished_card(
+    replies: Sequence[Reply], request: Mapping[str, Any] | None, *, phones: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """After submission: what to do now first (phone the hub, if so), then the reference, the recommended level and
+    route, at most three reasons, and what happens next. Otherwise what the engine said last."""
     body: list[dict[str, Any]] = []
     if request:
+        if request.get("phone_first"):
+            hub, out_of_hours = phones or ("", "")
+            numbers = f" on {hub}. Out of hours, phone the emergency duty team on {out_of_hours}" if hub else ""
+            body.append(
+                urgent(
+                    f"Phone the hub now{numbers}. This may be a child protection concern: do not wait for the hub "
+                    "to call you."
+                )
+            )
         body.append(heading("Your request has been sent to the hub"))
         body += text_runs(f"Reference: {request['reference']}", weight="bolder")
-        body += text_runs(f"Recommended level of need: {request['level']}")
-        body += text_runs(f"Route: {request.get('route_label') or request['route']}")
-        due = request.get("decision_due_at")
-        if due:
-            when = datetime.fromisoformat(due).astimezone(LONDON).strftime("%A %d %B %Y, %H:%M")
-            body += text_runs(f"The hub will decide by: {when}")
-        reasons = request.get("reasons") or []
+        route = request.get("route_label") or request["route"]
+        body += text_runs(f"Recommended level of need: {request['level']} ({route})")
+        reasons = list(request.get("reasons") or [])
         if reasons:
             body += text_runs("Why:", weight="bolder")
-            body += text_runs("\n".join(f"• {r}" for r in reasons))
+            body += text_runs("\n".join(f"• {shorten(r, 160)}" for r in reasons[:MAX_REASONS]))
+            if len(reasons) > MAX_REASONS:
+                more = len(reasons) - MAX_REASONS
+                body += text_runs(f"…and {more} more reason{'s' if more > 1 else ''}, which the hub sees in full.")
+        due = request.get("decision_due_at")
         steps = " ".join(x for x in (request.get("next_steps"), request.get("timescale")) if x)
-        if steps:
+        if steps or due:
             body += text_runs("What happens next:", weight="bolder")
+        if steps:
             body += text_runs(steps)
+        if due:
+            when = datetime.fromisoformat(due).astimezone(LONDON).strftime("%A %d %B %Y, %H:%M")
+            body += text_runs(f"The hub will decide by {when}.")
         body += text_runs("The hub makes the decision; this is the bot's recommendation.", subtle=True)
     else:
         for reply in replies:
-            body += text_runs(reply.text)
+            body += text_runs(card_wording(reply.text))
     return card(body, [action("Raise another concern", {"verb": "start"}, inputs=False)])
 
 
@@ -217,8 +410,8 @@ def welcome_card() -> dict[str, Any]:
         [
             heading("Request for support"),
             *text_runs(
-                "I help you raise a concern about a child with the hub, one question at a time, saving every answer. "
-                "If a child is in immediate danger, call 999 now."
+                "I help you raise a concern about a child with the hub, a few questions at a time, saving every "
+                "answer. If a child is in immediate danger, call 999 now."
             ),
         ],
         [action("Start", {"verb": "start"}, style="positive", inputs=False)],

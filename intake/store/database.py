@@ -137,10 +137,16 @@ class Database:
     """An engine plus a session factory; `transaction()` is the unit of work everyone uses."""
 
     def __init__(
-        self, url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS, **engine_kwargs: object
+        self,
+        url: str,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+        session_info: dict[str, object] | None = None,
+        **engine_kwargs: object,
     ) -> None:
+        """`session_info` is copied into every session's `info` (the app puts the audit seal there)."""
         self.engine = build_engine(url, lock_timeout=lock_timeout, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=dict(session_info or {}))
 
     @property
     def is_postgresql(self) -> bool:

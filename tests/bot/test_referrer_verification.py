@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from app import create_app
 from intake.store import SupportRequest
-from tests.bot.conftest import slack_settings
+from tests.bot.conftest import slack_settings, teams_config
 from tests.bot.test_slack_intake import open_by_command, post, submit, walk_to_review
-from tests.bot.test_teams import submit_through_cards, teams_config
+from tests.bot.test_teams import submit_through_cards
 from tests.bot.test_webchat import TYPICAL, answer_until_review
 from tests.conftest import sign_in_as
 from tests.hub.helpers import store_request

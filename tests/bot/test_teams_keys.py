@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from bot.teams import auth
 from bot.teams.auth import TokenValidator
-from tests.bot.test_teams import _other_key, send, teams_app, teams_config  # noqa: F401 - fixtures
+from tests.bot.test_teams import _other_key, send
 from tests.teams_stubs import APP_ID, BotFramework, activity, start
 
 
@@ -26,7 +26,7 @@ def bot_framework() -> Iterator[BotFramework]:
 
 
 @pytest.fixture
-def teams(teams_app: Flask, bot_framework: BotFramework) -> FlaskClient:  # noqa: F811 - the fixture above
+def teams(teams_app: Flask, bot_framework: BotFramework) -> FlaskClient:
     # Keys read again after three seconds, so the test can see them go stale.
     teams_app.extensions["teams_validator"] = TokenValidator(APP_ID, bot_framework.metadata_url, keys_lifespan=3.0)
     return teams_app.test_client()

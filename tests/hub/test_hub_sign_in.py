@@ -1,4 +1,5 @@
-"""Local hub accounts: sign-in, wrong passwords, lockout, CSRF, sign-out and the idle timeout."""
+"""Local hub accounts: sign-in, wrong passwords, CSRF, sign-out and the idle timeout (guessing and back-off:
+test_sign_in_guessing.py)."""
 
 from __future__ import annotations
 
@@ -78,33 +79,6 @@ def test_empty_fields_get_an_error_summary_linking_to_each_field(client: FlaskCl
     assert '<a href="#email">Enter your email address</a>' in html
     assert '<a href="#password">Enter your password</a>' in html
     assert 'aria-describedby="email-error"' in html
-
-
-def test_five_failures_lock_the_account_for_fifteen_minutes(app: Flask, client: FlaskClient, clock: FakeClock) -> None:
-    make_account(app, "worker@example.org", "hub_worker")
-    for _ in range(4):
-        assert "not right" in _sign_in(client, "worker@example.org", "guess").get_data(as_text=True)
-    assert "locked" in _sign_in(client, "worker@example.org", "guess").get_data(as_text=True)
-    # Even the right password is refused while locked.
-    locked = _sign_in(client, "worker@example.org", PASSWORD)
-    assert locked.status_code == 400 and "locked" in locked.get_data(as_text=True)
-    clock.advance(minutes=16)
-    assert _sign_in(client, "worker@example.org", PASSWORD).status_code == 302
-    with app.extensions["db"].reading() as s:
-        outcomes = [e.detail.get("outcome") for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-    assert outcomes == ["wrong"] * 4 + ["just_locked", "locked", "ok"]
-
-
-def test_failures_spread_over_more_than_the_window_do_not_lock(
-    app: Flask, client: FlaskClient, clock: FakeClock
-) -> None:
-    make_account(app, "worker@example.org", "hub_worker")
-    for _ in range(4):
-        _sign_in(client, "worker@example.org", "guess")
-    clock.advance(minutes=20)
-    for _ in range(4):
-        _sign_in(client, "worker@example.org", "guess")
-    assert _sign_in(client, "worker@example.org", PASSWORD).status_code == 302
 
 
 def test_sign_in_without_a_csrf_token_is_refused(app: Flask, client: FlaskClient) -> None:

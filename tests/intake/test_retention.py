@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from intake.retention import purge_personal_data
 from intake.store import AuditEvent, Referrer, SupportRequest
-from intake.store.audit import verify_chain
+from intake.store.audit import seal_of, verify_chain
 from tests.bot.test_webchat import TYPICAL, answer_until_review
 from tests.conftest import FakeClock
 
@@ -60,7 +60,7 @@ def test_decided_requests_lose_personal_data_after_the_period(
         assert referrer.name is None and referrer.email is None and referrer.agency == "school"
         events = s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert events[-1].action == "request.personal_data_removed"
-        assert verify_chain(events) is None
+        assert verify_chain(events, seal_of(s)) is None
 
     # Running again finds nothing more to do.
     with db.transaction() as s:

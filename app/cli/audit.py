@@ -1,0 +1,80 @@
+"""`earlyhelp audit ...`: check the whole audit log against its keyed hashes and its checkpoints.
+
+`earlyhelp audit verify` walks every event in order (intake.store.audit.verify_chain) and compares the checkpoint
+file: it exits 0 when the log is intact and 1, naming the first bad event and why, when any event was edited or
+removed, the newest included. Run it daily (cron) and after any restore; keep a copy of the checkpoint file (or the
+log's "audit checkpoint" lines) off the database host and pass it with --checkpoints to check against that copy.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from intake.store.audit import AuditEvent, AuditSeal, verify_chain
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Check the audit log."""
+
+
+@audit_group.command("verify")
+@click.option(
+    "--checkpoints",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A checkpoint file to compare with (default AUDIT_CHECKPOINT_FILE); the log's checkpoint lines work too.",
+)
+@with_appcontext
+def verify_command(checkpoints: Path | None) -> None:
+    """Exit 0 when every event verifies, 1 naming the first event edited or removed."""
+    seal: AuditSeal = current_app.extensions["audit_seal"]
+    path = checkpoints or seal.checkpoints
+    marks = list(seal.read_checkpoints(path)) if path is not None else []
+    if checkpoints is not None and not marks:
+        lines = checkpoints.read_text(errors="replace").splitlines() if checkpoints.exists() else []
+        marks = list(_from_log(lines, seal.database))
+    counted = 0
+    with current_app.extensions["db"].reading() as s:
+        events = s.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000))
+
+        def counting():  # type: ignore[no-untyped-def]
+            nonlocal counted
+            for e in events:
+                counted += 1
+                yield e
+
+        problem = verify_chain(counting(), seal, marks)
+    if problem is not None:
+        click.echo(f"Audit log broken at event {problem.event_id}: {problem.why}.", err=True)
+        sys.exit(1)
+    newest = max((event_id for event_id, _ in marks), default=None)
+    against = f"; newest checkpoint event {newest}" if newest is not None else "; no checkpoints found"
+    click.echo(f"Audit log intact: {counted} events verified{against}.")
+
+
+def _from_log(lines: list[str], database: str) -> list[tuple[int, str]]:
+    """Checkpoints from log lines: '... audit checkpoint: database <tag> event <id> hash <hash>'."""
+    found = []
+    for line in lines:
+        words = line.split()
+        if "checkpoint:" in words and database in words:
+            try:
+                i = words.index("event")
+                found.append((int(words[i + 1]), words[words.index("hash") + 1]))
+            except (ValueError, IndexError):
+                continue
+    return found
+
+
+@audit_group.command("key")
+@with_appcontext
+def key_command() -> None:
+    """Print the audit key in use, to set as AUDIT_KEY before rotating SECRET_KEY (treat it as a secret)."""
+    click.echo(current_app.extensions["audit_seal"].key.decode())
