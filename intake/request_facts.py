@@ -56,9 +56,9 @@ def consent_state(answers: dict[str, Any]) -> str:
 def indicator_ids(answers: dict[str, Any]) -> list[str]:
     picked: set[str] = set()
     for key, value in answers.items():
-        if key in ("indicators", "suggested_signs") or key.startswith("indicators."):
-            if isinstance(value, list):
-                picked.update(v for v in value if v not in ("none", "browse"))
+        signs = key in ("indicators", "suggested_signs") or key.startswith("indicators.")
+        if signs and isinstance(value, list):
+            picked.update(v for v in value if v not in ("none", "browse"))  # the lists' own "none" and "by area"
     return sorted(picked)
 
 

@@ -243,6 +243,16 @@ def answer(
 
 def _move_on(flow: Flow, state: dict[str, Any], steps: list[Question], replies: list[Reply]) -> Turn:
     nxt = next_step(steps, state["answers"])
+    while fills.default_for(state, nxt):
+        shown = state["answers"][nxt.id]
+        replies.append(
+            Reply(
+                text=f"I have put {shown} as the {nxt.short.lower()}, from your details. If that is wrong, type "
+                f"'change {nxt.short.lower()}' at the review.",
+                hints={"filled": nxt.id},
+            )
+        )
+        nxt = next_step(steps, state["answers"])
     state["step"] = nxt.id
     replies.append(ask(flow, nxt, state, steps))
     return Turn(state=state, replies=tuple(replies))

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from intake.conversation.flow import Flow
-from intake.conversation.question import Question
+from intake.conversation.question import Question, conditions_hold
 from intake.validation import AnswerError, load_answer
 
 NONE = "none"  # a checklist's or the suggestions' "None of these"
@@ -31,10 +31,13 @@ _WHEN = re.compile(
     r"\b(today|tonight|yesterday|this (morning|afternoon|evening|week|term|half[- ]term|month|year)|"
     r"last (night|week|term|month|year|weekend|\w+day)|since|ago|every|daily|weekly|always|often|"
     r"regularly|repeatedly|again|twice|several times|\w+ times|\d+ times|most days|each (day|week)|"
-    r"(mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|"
+    r"(mon|tues|wednes|thurs|fri|satur|sun)day|january|february|april|june|july|august|"
     r"september|october|november|december|\d{1,2}/\d{1,2}|\d{1,2}(st|nd|rd|th)?\s+\w+\s+\d{4}|"
     r"over the (last|past)|for (the last |the past )?(a|\d+|two|three|four|five|six|several|few) "
-    r"(days|weeks|months|years))\b",
+    r"(days|weeks|months|years)|for (days|weeks|months|years)|(at|over) the weekends?|at weekends|"
+    r"(first|second|third|fourth|fifth|last|next) time|most (mornings|days|weeks|nights|evenings)|"
+    r"all (week|night|day|term)|in the (summer|holidays?|morning|afternoon|evening|night)|at (break|lunch\w*)|"
+    r"recently|frequent\w*|\d{1,2} ?(am|pm)|\d+ weeks)\b",
     re.I,
 )
 
@@ -51,6 +54,18 @@ def apply(flow: Flow, question: Question, value: Any, state: dict[str, Any], tod
     for kind, targets in question.extracts:
         if isinstance(value, str):
             _extract(flow, question, kind, targets, value, state, filled, today)
+
+
+def default_for(state: dict[str, Any], question: Question) -> bool:
+    """In the browser chat, answer `question` (the next step) from an earlier answer when it takes one by default
+    (the child's school is the teacher's own organisation). True when it did, for the engine to say so."""
+    answers = state["answers"]
+    if state.get("channel", "web") != "web" or question.default_from is None or question.id in answers:
+        return False
+    if answers.get(question.default_from) in (None, "") or not conditions_hold(question.default_if, answers):
+        return False
+    _set(state, state.setdefault("filled", {}), question.id, answers[question.default_from], question.default_from)
+    return True
 
 
 def _set(state: dict[str, Any], filled: dict[str, str], target: str, value: Any, source: str) -> None:
@@ -84,7 +99,9 @@ def categories_question(flow: Flow) -> str:
     return next((q.id for q in flow.questions if q.kind == "categories"), "")
 
 
-def _suggestion_fills(flow: Flow, question: Question, value: Any, state: dict[str, Any], filled: dict[str, str]) -> None:
+def _suggestion_fills(
+    flow: Flow, question: Question, value: Any, state: dict[str, Any], filled: dict[str, str]
+) -> None:
     target = categories_question(flow)
     if not target:
         return
@@ -152,4 +169,5 @@ def _name_parts(text: str, targets: tuple[str, ...]) -> dict[str, str]:
         return {first: "unknown", last: "unknown"}
     if len(words) == 1:
         return {first: words[0]}
-    return {first: " ".join(words[:-1]), last: words[-1]}
+    given, family = text.strip().rsplit(maxsplit=1)
+    return {first: given, last: family}

@@ -10,10 +10,9 @@ less than it cost to keep right).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
-
-from dataclasses import replace
 
 from intake.conversation.ages import child_age, child_age_years
 from intake.conversation.fills import BROWSE, NONE
@@ -21,7 +20,7 @@ from intake.conversation.flow import Flow
 from intake.conversation.question import NOTHING, Question
 from intake.conversation.relevance import mentions
 from intake.conversation.turn import Choice
-from routing.suggest import suggest_indicators
+from routing import suggest_indicators
 
 INDICATOR_PAGE_SIZE = 10  # Slack allows at most ten checkbox options in one block.
 # Suggested signs shown at most, so the list with "none of these" and "look through by area" fits one Slack block.

@@ -109,6 +109,10 @@ class Question:
     otherwise: Any = field(default=NOTHING, hash=False, compare=False)
     # extract kind -> the question ids a free-text answer also answers when it contains them.
     extracts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # In the browser chat, answered from an earlier answer when the conditions hold (the child's school is the
+    # teacher's own), and said so; a form shows it filled in instead.
+    default_from: str | None = None
+    default_if: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def input(self) -> str:
@@ -230,6 +234,9 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
         if item["kind"] in ("choice", "multi", "checklist") and not item.get("choices"):
             raise QuestionFileError(f"{where}: a {item['kind']} question needs choices")
         _check_conditions(where, item.get("ask_if", {}), seen)
+        _check_conditions(where, item.get("default_if", {}), seen)
+        if item.get("default_from") is not None and item["default_from"] not in seen:
+            raise QuestionFileError(f"{where}: default_from must name a question asked before it")
         seen.add(item["id"])
         choices = tuple(Choice(str(c["value"]), str(c["label"])) for c in item.get("choices", ()))
         fills = _fills(where, item, seen_all)
@@ -260,8 +267,10 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
                 role=item.get("role"),
                 ask_if=dict(item.get("ask_if", {})),
                 fills=fills,
-                otherwise=item["otherwise"] if "otherwise" in item else NOTHING,
+                otherwise=item.get("otherwise", NOTHING),
                 extracts=extracts,
+                default_from=item.get("default_from"),
+                default_if=dict(item.get("default_if", {})),
             )
         )
     ids = [q.id for q in questions]

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import takewhile
 from datetime import datetime
+from itertools import takewhile
 from typing import Any
 
 from intake.conversation import engine
@@ -167,6 +167,8 @@ def _prefills(questions: list[Question], state: Mapping[str, Any]) -> dict[str, 
             out[q.id] = answers[q.id]
         elif q.section == "about_you" and q.id in profile:
             out[q.id] = profile[q.id]
+        elif q.default_from and answers.get(q.default_from) and conditions_hold(q.default_if, answers):
+            out[q.id] = answers[q.default_from]  # the teacher's own school, for the child's
     return out
 
 

@@ -189,7 +189,6 @@ def test_a_whole_request_walked_form_by_form_reaches_submission_in_few_forms() -
         "child_disclosed_harm": "no",
         "allegation_against_professional": "no",
         "fgm_known": "no",
-        "concern_details": "Synthetic test concern: arrived hungry three days this week.",
         "concern_when": "Three times this week",
         "child_words": "",
         "spoken_to_parents": "yes",

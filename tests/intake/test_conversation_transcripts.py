@@ -191,7 +191,7 @@ def test_an_injury_a_disclosure_and_a_baby_bring_the_special_questions(app: Flas
         + """
 you: no
 bot: What has happened? In your own words
-you: Synthetic test concern: the baby has unexplained injuries, bruises on both arms this morning. Her sister said their stepfather hit her.
+you: Synthetic test concern: the baby has unexplained injuries, bruises on both arms this morning.
 """
         + ABOUT_YOU
         + """
@@ -205,8 +205,7 @@ bot: What is the child's home address
 you: skip
 bot: What is the child's home postcode?
 you: skip
-bot: Which school, college, nursery
-you: skip
+bot: I have put Example Primary School as the school or setting
 bot: Which of these apply?
 you: none
 bot: Who does the child live with?
@@ -221,8 +220,6 @@ bot+: The child has told me, or someone else
 bot+: female genital mutilation
 bot+: someone who works or volunteers with children
 you [tick]: non_mobile
-bot: Has the child said anything about it?
-you: skip
 bot: Have you talked to the parents or carers
 you [pick]: not_sought_risk
 bot: Please say briefly why asking the parents or carers would put the child at risk.
@@ -296,7 +293,7 @@ def test_unborn_baby(app: Flask, clock: FakeClock) -> None:
         + """
 you: no
 bot: What has happened?
-you: Synthetic test concern: the mother-to-be is pregnant, says she drinks most days and has missed two scans since August.
+you: Synthetic test concern: the mother-to-be is pregnant, drinks most days and missed two scans since August.
 """
         + ABOUT_YOU
         + """

@@ -116,8 +116,7 @@ bot: What is the child's gender?
 you: girl
 bot: What is the child's home address, with the postcode
 you: 1 Test Street, Blackpool FY1 1AA
-bot: Which school, college, nursery
-you: Example Primary School
+bot: I have put Example Primary School as the school or setting
 bot: Which of these apply?
 you: none of these
 bot: Who does the child live with?
