@@ -56,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # ... and may deliver send-now mail (one-time codes) inline rather than on the background pool.
     send_now_executor = test_config.pop("OUTBOX_SEND_NOW_EXECUTOR", None)
     app = Flask(__name__, instance_relative_config=True)
+    security.install_input_checks(app)
     settings = load_settings(overrides=test_config, instance_path=app.instance_path)
     app.config.update(settings.flask_config())
     app.config["TESTING"] = testing

@@ -1,4 +1,9 @@
-"""Web hardening applied to every response and to the public endpoints: security headers and rate limits.
+"""Web hardening applied to every request and response: input checks, security headers and rate limits.
+
+Input checks (`install_input_checks`, before any blueprint is registered): JSON nested deeper than MAX_JSON_DEPTH or
+holding a NUL character is refused as invalid JSON (every `get_json` then answers None, and each endpoint its 400);
+a form or query string that is not valid UTF-8, or holds a NUL, is a 400; an `<int:...>` path part too big for a
+database id does not match (404). Oversized bodies are 413 (MAX_CONTENT_LENGTH).
 
 Rate limits count per client address and endpoint. The default storage is each process's memory (so the limit
 applies per worker); set RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share counts between workers and machines.
@@ -11,12 +16,15 @@ import time
 from collections.abc import Collection, Iterable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import BadRequest, TooManyRequests
+from werkzeug.routing import IntegerConverter
 
 from app.config import Settings
 
@@ -28,6 +36,72 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+# Deeper than any real message (a Teams card action is under 10 levels); Python's parser gives up near 1,000.
+MAX_JSON_DEPTH = 64
+# Ids are PostgreSQL integer columns: a bigger number in a path can name nothing.
+MAX_DATABASE_ID = 2**31 - 1
+BAD_TEXT = "The request holds characters that are not valid text (UTF-8, no NUL characters). Check it and try again."
+
+
+def _refuse_deep_or_nul(value: Any) -> None:
+    """Raise ValueError if `value` nests deeper than MAX_JSON_DEPTH or holds a NUL (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+            stack.extend((k, depth + 1) for k in item)
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str) and "\x00" in item:
+            raise ValueError("NUL character in JSON")
+
+
+class CheckedJSON(DefaultJSONProvider):
+    """Flask's JSON, refusing what no endpoint could use: too deep (Python would raise RecursionError, a 500) or
+    with NUL characters (PostgreSQL refuses them in text). Refused JSON is a ValueError, as malformed JSON is."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError as err:
+            raise ValueError("JSON nested too deeply") from err
+        _refuse_deep_or_nul(value)
+        return value
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in a route: at most MAX_DATABASE_ID, so a huge number is a 404 rather than an overflow."""
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:  # fmt: skip
+        super().__init__(url_map, fixed_digits, min, MAX_DATABASE_ID if max is None else max, signed)
+
+
+def _check_text(raw: bytes) -> None:
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError) as err:
+        raise BadRequest(BAD_TEXT) from err
+    if any("\x00" in k or "\x00" in v for k, v in pairs):
+        raise BadRequest(BAD_TEXT)
+
+
+def install_input_checks(app: Flask) -> None:
+    """Call straight after making the app, before blueprints add their routes (the int converter applies then)."""
+    app.json = CheckedJSON(app)
+    app.url_map.converters["int"] = DatabaseId
+
+    @app.before_request
+    def text_is_text() -> None:
+        if request.query_string:
+            _check_text(request.query_string)
+        if request.mimetype == "application/x-www-form-urlencoded" and request.content_length:
+            _check_text(request.get_data(cache=True))  # kept: the form (and Slack's signature check) read it again
 
 
 class SecurityHeaders:

@@ -128,13 +128,16 @@ def register_event_cleanup(scheduler: BaseScheduler, app: Flask) -> None:
     )
 
 
-def _claimer(intake: IntakeService) -> Callable[[int, str, datetime], str | None]:
-    """The hub channel's Claim button: intake.triage.claim in its own transaction (it enqueues the card update)."""
+def _claimer(intake: IntakeService) -> Callable[..., str | None]:
+    """The hub channel's Claim and Take over buttons: intake.triage.claim in its own transaction (it enqueues the
+    card update). A request someone else holds raises triage.AlreadyClaimed, so the listener can offer the take-over."""
 
-    def claim(request_id: int, actor: str, now: datetime) -> str | None:
+    def claim(request_id: int, actor: str, now: datetime, *, take_over: bool = False) -> str | None:
         try:
             with intake.db.transaction() as s:
-                triage.claim(s, request_id, actor, now)
+                triage.claim(s, request_id, actor, now, take_over=take_over)
+        except triage.AlreadyClaimed:
+            raise
         except triage.TriageError as err:
             return str(err)
         return None

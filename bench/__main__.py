@@ -25,6 +25,7 @@ BENCHMARKS = [
     "bench.dashboard_bench",
     "bench.sweep_bench",
     "bench.questions_to_submit",
+    "bench.slack_views",
 ]
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"

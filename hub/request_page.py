@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "request.submitted": "Request submitted",
     "request.viewed": "Viewed",
     "request.claimed": "Claimed",
+    "request.taken_over": "Taken over",
     "request.assigned": "Assigned",
     "request.unassigned": "Returned to the queue",
     "request.decided": "Decision recorded",
@@ -129,7 +130,7 @@ def _timeline(s: Session, r: SupportRequest) -> list[TimelineEntry]:
         if e.action == "request.decided":
             outcome = e.detail.get("outcome")
             detail = f"{current_app.extensions['labels'].outcome(outcome)}, level {e.detail.get('hub_level')}"
-        elif e.action in ("request.assigned", "request.claimed") and e.detail.get("assigned_to"):
+        elif e.action in ("request.assigned", "request.claimed", "request.taken_over") and e.detail.get("assigned_to"):
             detail = f"To {display_actor(e.detail['assigned_to'])}"
         elif e.action == "child_match.recorded":
             detail = VERDICTS.get(e.detail.get("verdict"), "")
@@ -207,7 +208,7 @@ def claim(request_id: int) -> Response:
     assert staff is not None
     try:
         with _db().transaction() as s:
-            r = triage.claim(s, request_id, staff.actor, now())
+            r = triage.claim(s, request_id, staff.actor, now(), take_over=request.form.get("take_over") == "yes")
             reference = r.reference
         flash(f"You have claimed {reference}.", "success")
     except triage.RequestNotFound:
@@ -246,7 +247,7 @@ def assign(request_id: int) -> Response:
 def decide(request_id: int) -> Response | tuple[str, int]:
     staff = current_staff()
     assert staff is not None
-    form = {k: request.form.get(k, "") for k in ("outcome", "hub_level", "rationale", "override_reason")}
+    form = {k: request.form.get(k, "") for k in ("outcome", "hub_level", "rationale", "override_reason", "take_over")}
     try:
         with _db().transaction() as s:
             decision = triage.record_decision(
@@ -258,12 +259,16 @@ def decide(request_id: int) -> Response | tuple[str, int]:
                 override_reason=form["override_reason"],
                 actor=staff.actor,
                 now=now(),
+                take_over=form["take_over"] == "yes",
             )
             reference = s.get(SupportRequest, request_id).reference  # type: ignore[union-attr]
     except triage.RequestNotFound:
         abort(404)
     except triage.DecisionInvalid as err:
         return render_request(request_id, errors=err.errors, form=form, status=400)
+    except triage.AlreadyClaimed as err:
+        # Someone else has it: deciding needs the explicit take-over box, and the take-over is audited.
+        return render_request(request_id, errors={"take_over": str(err)}, form=form, status=409)
     except triage.TriageError as err:
         flash(str(err), "error")
         return _back(request_id)

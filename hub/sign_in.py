@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length
 
 from hub.auth import csrf, current_staff, now, sign_in_session, sign_out_session
 from hub.sign_in_guard import SignInGuard
-from hub.staff import AccountError, StaffAccount, authenticate, end_sessions, sso_account
+from hub.staff import AccountError, SsoSignIn, StaffAccount, authenticate, end_sessions, sso_account, sso_key
 from intake.store import audit
 
 log = logging.getLogger(__name__)
@@ -156,22 +156,31 @@ def sso_callback() -> Any:
     email = str(claims.get("email") or claims.get("preferred_username") or "")
     roles_claim = claims.get(settings.get("OIDC_ROLES_CLAIM"), [])
     roles = [roles_claim] if isinstance(roles_claim, str) else [str(r) for r in roles_claim or []]
+    key = sso_key(claims, settings.get("OIDC_ISSUER").rstrip("/"))
     nxt = session.pop("hub_next", None)
     with current_app.extensions["db"].transaction() as s:
         try:
-            account = sso_account(s, email=email, name=claims.get("name"), claimed_roles=roles, now=now())
+            result = sso_account(s, key=key, email=email, name=claims.get("name"), claimed_roles=roles, now=now())
         except AccountError:
-            account = None
+            result = SsoSignIn(None, "no_role")
+        account = result.account
         if account is not None:
             sign_in_session(account)
+        detail: dict[str, Any] = {"method": "oidc", "outcome": result.outcome, "email": email.casefold()[:254]}
+        if key is not None and result.outcome in ("linked", "created", "other_identity"):
+            detail["sso_key"] = f"{key[0]} {key[1]}"[:300]
         audit.record(
             s,
             at=now(),
             actor=f"staff:{account.email}" if account else "anonymous",
             action="staff.signed_in" if account else "staff.sign_in_failed",
-            detail={"method": "oidc", "outcome": "ok" if account else "no_role", "email": email.casefold()[:254]},
+            detail=detail,
         )
     if account is None:
+        if result.outcome == "other_identity":
+            return _sso_failed(
+                "Your sign-in could not be matched to a hub account. Ask your administrator to check your access."
+            )
         return _sso_failed(
             "You signed in, but your account has no hub role. Ask your administrator to give you access."
         )

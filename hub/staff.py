@@ -201,31 +201,75 @@ def authenticate(
     return SignIn(account, "ok", account_id)
 
 
-def sso_account(
-    session: Session, *, email: str, name: str | None, claimed_roles: list[str], now: datetime
-) -> StaffAccount | None:
-    """The account for someone the identity provider vouched for, or None when they have no hub role.
+@dataclass(frozen=True)
+class SsoSignIn:
+    """The outcome of a single sign-on: `account` is set only when the person may sign in."""
 
-    The role comes from the provider's roles claim when it names a hub role (the highest wins); otherwise from a
-    local account with the same email (`earlyhelp users add EMAIL --role ... --sso-only`). A disabled local account
-    always refuses, whatever the provider says.
+    account: StaffAccount | None
+    outcome: str  # "ok" | "linked" (first SSO sign-in of an existing account) | "created" | "no_role" | "disabled"
+    #               | "other_identity" (the email belongs to an account linked to someone else) | "no_subject"
+
+
+def sso_key(claims: dict[str, object], issuer: str) -> tuple[str, str] | None:
+    """The provider's stable key for a person, never the email claim (Entra lets users change that): the tenant and
+    object id when the token has them (Microsoft Entra: the same person in every app), else issuer and subject."""
+    tid, oid = claims.get("tid"), claims.get("oid")
+    if tid and oid:
+        return f"entra:{tid}", str(oid)
+    sub = claims.get("sub")
+    if not sub:
+        return None
+    return str(claims.get("iss") or issuer), str(sub)
+
+
+def sso_account(
+    session: Session,
+    *,
+    key: tuple[str, str] | None,
+    email: str,
+    name: str | None,
+    claimed_roles: list[str],
+    now: datetime,
+) -> SsoSignIn:
+    """The account for someone the identity provider vouched for.
+
+    Accounts are found by the provider's stable key (`sso_key`). The first single sign-on of a person links by email
+    once: an account with that email and no key yet gets this key (a local account made with `--sso-only`, or one
+    that used a password until now). After that the email claim is only shown, never used to find an account, so a
+    changed email claim cannot take over someone else's account: an email whose account is linked to another key is
+    refused. The role comes from the roles claim when it names a hub role (the highest wins), else from the account;
+    with neither the person is refused. A disabled account always refuses, whatever the provider says.
     """
-    email = check_email(email)
+    if key is None:
+        return SsoSignIn(None, "no_subject")
+    issuer, subject = key
     hub_roles = [r for r in claimed_roles if r in ROLE_RANK]
     role = max(hub_roles, key=ROLE_RANK.__getitem__) if hub_roles else None
-    account = find(session, email)
+    account = session.scalar(
+        select(StaffAccount).where(StaffAccount.sso_issuer == issuer, StaffAccount.sso_subject == subject)
+    )
+    outcome = "ok"
     if account is None:
-        if role is None:
-            return None
-        account = add_account(session, email=email, role=role, name=name, now=now)
-    elif not account.active:
-        return None
-    elif role is not None and role != account.role:
+        email = check_email(email)
+        account = find(session, email)
+        if account is not None and account.sso_subject is not None:
+            return SsoSignIn(None, "other_identity")
+        if account is None:
+            if role is None:
+                return SsoSignIn(None, "no_role")
+            account = add_account(session, email=email, role=role, name=name, now=now)
+            outcome = "created"
+        else:
+            outcome = "linked"
+        account.sso_issuer, account.sso_subject = issuer, subject
+    if not account.active:
+        return SsoSignIn(None, "disabled")
+    if role is not None and role != account.role:
         set_role(account, role, now)
     account.name = account.name or ((name or "").strip() or None)
     account.last_sign_in_at = now
     account.updated_at = now
-    return account
+    return SsoSignIn(account, outcome)
 
 
 def staff_choices(session: Session) -> list[StaffAccount]:

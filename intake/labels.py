@@ -21,6 +21,8 @@ from intake.working_day import LONDON
 
 # The hub channel's Claim button: Slack's action id and Teams' Action.Execute verb.
 SLACK_CLAIM_ACTION = "hub_claim"
+# Offered to someone who clicks Claim on a request another worker holds: taking it over is explicit (and audited).
+SLACK_TAKE_OVER_ACTION = "hub_take_over"
 SLACK_OPEN_ACTION = "hub_open"
 TEAMS_CLAIM_VERB = "claim"
 

@@ -19,8 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from intake import form_pages
 from intake.conversation import engine
-from intake.conversation.turn import CANCELLED, CLOSED, SUBMIT, Inbound, Reply
+from intake.conversation.sections import SectionForm
+from intake.conversation.turn import CANCELLED, CLOSED, SUBMIT, Inbound, Reply, Turn
 from intake.request_facts import facts_from_answers
 from intake.store import audit
 from intake.store.database import Database
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 # Called inside the submission transaction, so what a listener adds (outbox rows, follow-ups) commits with the
 # request or not at all.
 SubmitListener = Callable[[Session, SupportRequest, datetime], None]
+# One step of the pure conversation on a stored state: a message (engine.advance) or a page (form_pages.apply_page).
+Step = Callable[[dict[str, Any]], Turn]
 
 
 class DraftNotFound(LookupError):
@@ -53,6 +57,13 @@ class StepResult:
     request: dict[str, Any] | None = None
     # False when nothing was stored: a conversation offered but not yet answered, or a first answer re-asked.
     stored: bool = True
+    # For channels that show forms (page / handle_page): the section forms to show now, the message for each answer
+    # that could not be used (by question id), and the section shown again when the page is a revisit (Back).
+    forms: tuple[SectionForm, ...] = ()
+    errors: dict[str, str] = field(default_factory=dict)
+    revisit: str | None = None
+    # The sections holding answers a form can show again, in order (for Back and the review's Change buttons).
+    answered_sections: tuple[str, ...] = ()
 
 
 @dataclass
@@ -181,21 +192,87 @@ class IntakeService:
         `start` (with `owner`): the id was offered by `resume_or_offer`, and a first answer to it stores the draft.
         `origin` is what the platform vouches for about the sender's organisation (`teams_tenant`), recorded with
         the request if this step submits it."""
+
+        def step(state: dict[str, Any]) -> Turn:
+            return engine.advance(self.flow, state, inbound, now)
+
         try:
-            return self._handle(draft_id, inbound, now, owner, origin, start and owner is not None)
+            return self._handle(draft_id, step, now, owner, origin, start and owner is not None)
         except (StaleDataError, IntegrityError):
             # Another delivery of the same message won the race; report what it did.
             log.info("conversation %s changed under us; answering from the stored state", conversation_tag(draft_id))
             return self.current(draft_id, now, owner=owner)
 
+    # -- forms (Slack modals, Teams cards) -----------------------------------------------------------------------
+
+    def page(
+        self, draft_id: str, now: datetime, *, owner: tuple[str, str] | None = None, revisit: str | None = None
+    ) -> StepResult:
+        """The page to show now: the section forms the conversation is waiting on (or, with `revisit`, that section
+        again with its answers filled in). A finished conversation comes back as `current` says it."""
+        with self.db.reading() as s:
+            draft = s.get(Draft, draft_id)
+            if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
+                raise DraftNotFound(draft_id)
+            if draft.status == OPEN:
+                forms = form_pages.page(self.flow, draft.state, now, revisit=revisit)
+                shown = revisit if revisit is not None and forms and forms[0].section == revisit else None
+                answered = tuple(form_pages.sections_answered(self.flow, draft.state, now))
+                return StepResult(draft_id, (), forms=tuple(forms), revisit=shown, answered_sections=answered)
+        return self.current(draft_id, now, owner=owner)
+
+    def back_page(
+        self, draft_id: str, now: datetime, shown: str, revisited: bool, *, owner: tuple[str, str] | None = None
+    ) -> StepResult:
+        """The page Back leads to from a page showing section `shown` (nothing is changed or forgotten)."""
+        with self.db.reading() as s:
+            draft = s.get(Draft, draft_id)
+            if draft is None or (owner is not None and (draft.channel, draft.channel_user_id) != owner):
+                raise DraftNotFound(draft_id)
+            target = None
+            if draft.status == OPEN:
+                target = form_pages.back_from(self.flow, draft.state, now, shown, revisited)
+        return self.page(draft_id, now, owner=owner, revisit=target)
+
+    def handle_page(
+        self,
+        draft_id: str,
+        answers: dict[str, Any],
+        now: datetime,
+        *,
+        owner: tuple[str, str] | None = None,
+        origin: Origin | None = None,
+    ) -> StepResult:
+        """What came back from a page (question id -> what was entered), applied and saved in one step: every valid
+        answer is kept even when another needs a second try (`errors`), and the next page comes back in `forms`."""
+
+        def step(state: dict[str, Any]) -> Turn:
+            return form_pages.apply_page(self.flow, state, answers, now)
+
+        try:
+            return self._handle(draft_id, step, now, owner, origin, draw=True)
+        except (StaleDataError, IntegrityError):
+            log.info("conversation %s changed under us; answering from the stored state", conversation_tag(draft_id))
+            return self.page(draft_id, now, owner=owner)
+
+    def _drawn(self, draft_id: str, turn: Turn, now: datetime, draw: bool) -> StepResult:
+        if not draw:
+            return StepResult(draft_id, turn.replies)
+        forms = tuple(form_pages.page(self.flow, turn.state, now)) if turn.state.get("status", "open") == "open" else ()
+        # What a page shows besides its forms: the notices (the 999 advice, "kept your answer"), never a question.
+        notices = tuple(r for r in turn.replies if r.input == "none" and not r.error)
+        answered = tuple(form_pages.sections_answered(self.flow, turn.state, now)) if forms else ()
+        return StepResult(draft_id, notices, forms=forms, errors=dict(turn.errors), answered_sections=answered)
+
     def _handle(
         self,
         draft_id: str,
-        inbound: Inbound,
+        step: Step,
         now: datetime,
         owner: tuple[str, str] | None = None,
         origin: Origin | None = None,
         start: bool = False,
+        draw: bool = False,
     ) -> StepResult:
         # Most answers only move the conversation on: one read and one version-guarded write, no transaction.
         # Anything more (an emergency to audit, a submission, a cancellation, a finished draft) takes the
@@ -209,29 +286,30 @@ class IntakeService:
             elif draft.status == OPEN:
                 emergency_check = self.flow.roles["emergency_check"]
                 was_emergency = draft.state.get("answers", {}).get(emergency_check)
-                turn = engine.advance(self.flow, draft.state, inbound, now)
+                turn = step(draft.state)
                 newly_emergency = turn.answers.get(emergency_check) and not was_emergency
                 if turn.action is None and not newly_emergency:
                     # A re-asked question (a bad answer, 'help', a stale form) changes nothing worth a write.
                     if turn.state != draft.state and not conn.save(draft, turn.state, now):
                         raise StaleDataError(f"draft {draft_id} was saved by another request")
-                    return StepResult(draft_id, turn.replies)
-        return self._handle_in_transaction(draft_id, inbound, now, owner, origin, start)
+                    return self._drawn(draft_id, turn, now, draw)
+        return self._handle_in_transaction(draft_id, step, now, owner, origin, start, draw)
 
     def _handle_in_transaction(
         self,
         draft_id: str,
-        inbound: Inbound,
+        step: Step,
         now: datetime,
         owner: tuple[str, str] | None = None,
         origin: Origin | None = None,
         start: bool = False,
+        draw: bool = False,
     ) -> StepResult:
         with self.db.transaction() as s:
             draft = s.get(Draft, draft_id)
             if draft is None and start and owner is not None:
                 begun = self._begin(s, *owner, now)
-                first = engine.advance(self.flow, begun.state, inbound, now)
+                first = step(begun.state)
                 if first.action is None and first.state == begun.state:
                     return StepResult(draft_id, first.replies, stored=False)  # re-asked: still nothing to keep
                 draft = self._new_draft(s, draft_id, owner, begun.state, now)
@@ -248,7 +326,7 @@ class IntakeService:
                     done=True,
                 )
             was_emergency = draft.state.get("answers", {}).get(self.flow.roles["emergency_check"])
-            turn = engine.advance(self.flow, draft.state, inbound, now)
+            turn = step(draft.state)
             draft.state = turn.state
             draft.step = turn.state.get("step")
             draft.updated_at = now
@@ -266,13 +344,13 @@ class IntakeService:
                     return self._submitted_result(draft_id, submitted, now)
                 draft.state = submitted.state
                 draft.step = submitted.state.get("step")
-                return StepResult(draft_id, submitted.replies)
+                return self._drawn(draft_id, submitted, now, draw)
             if turn.action in (CANCELLED, CLOSED):
                 draft.status = DRAFT_CANCELLED if turn.action == CANCELLED else "closed"
                 if turn.action == CANCELLED:
                     draft.state = {"answers": {}, "status": "cancelled"}
                 return StepResult(draft_id, turn.replies, done=True)
-            return StepResult(draft_id, turn.replies)
+            return self._drawn(draft_id, turn, now, draw)
 
     def _new_draft(
         self, s: Session, draft_id: str, owner: tuple[str, str], state: dict[str, Any], now: datetime

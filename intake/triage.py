@@ -71,8 +71,14 @@ class AlreadyDecided(TriageError):
 
 
 class AlreadyClaimed(TriageError):
-    def __init__(self, by: str) -> None:
-        super().__init__(f"This request has already been claimed by {display_actor(by)}.")
+    """Someone else holds the request: taking it from them needs an explicit take-over (audited)."""
+
+    def __init__(self, by: str, doing: str = "claim") -> None:
+        if doing == "claim":
+            message = f"This request has already been claimed by {display_actor(by)}."
+        else:
+            message = f"{display_actor(by)} has claimed this request. Take it over to decide it yourself."
+        super().__init__(message)
         self.by = by
 
 
@@ -127,15 +133,20 @@ def _load(session: Session, request_id: int, *, lock: bool = True) -> SupportReq
     return request
 
 
-def claim(session: Session, request_id: int, actor: str, now: datetime) -> SupportRequest:
-    """Take a request: it is assigned to `actor` and moves into triage. Claiming your own claim again is a no-op."""
+def claim(session: Session, request_id: int, actor: str, now: datetime, *, take_over: bool = False) -> SupportRequest:
+    """Take a request: it is assigned to `actor` and moves into triage. Claiming your own claim again is a no-op.
+    A request someone else has claimed is taken from them only with `take_over` (audited as request.taken_over)."""
     request = _load(session, request_id)
     if request.status == DECIDED:
         raise AlreadyDecided(f"{request.reference} has already been decided.")
     if request.assigned_to and identity_of_actor(request.assigned_to) == identity_of_actor(actor):
         return request
     if request.assigned_to:
-        raise AlreadyClaimed(request.assigned_to)
+        if not take_over:
+            raise AlreadyClaimed(request.assigned_to)
+        event = _take_over(session, request, actor, now)
+        _update_hub_messages(session, request, now, event="claimed", audit_id=event.id)
+        return request
     request.assigned_to = actor
     request.status = IN_TRIAGE
     event = audit.record(
@@ -143,6 +154,20 @@ def claim(session: Session, request_id: int, actor: str, now: datetime) -> Suppo
     )
     _update_hub_messages(session, request, now, event="claimed", audit_id=event.id)
     return request
+
+
+def _take_over(session: Session, request: SupportRequest, actor: str, now: datetime) -> audit.AuditEvent:
+    previous = request.assigned_to
+    request.assigned_to = actor
+    request.status = IN_TRIAGE
+    return audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="request.taken_over",
+        request_id=request.id,
+        detail={"assigned_to": actor, "previously": previous},
+    )
 
 
 def assign(session: Session, request_id: int, assignee: str | None, actor: str, now: datetime) -> SupportRequest:
@@ -208,15 +233,21 @@ def record_decision(
     override_reason: str | None,
     actor: str,
     now: datetime,
+    take_over: bool = False,
 ) -> HubDecision:
     """Record the hub's decision, tell the referrer through the channel they used, update the hub's channel messages,
-    and run the decision listeners — all in the caller's transaction. A request is decided once."""
+    and run the decision listeners — all in the caller's transaction. A request is decided once. Deciding a request
+    someone else has claimed needs `take_over`, recorded as request.taken_over before the decision."""
     request = _load(session, request_id)
     if request.status == DECIDED:
         raise AlreadyDecided(f"{request.reference} was decided by {display_actor(request.decided_by)}.")
     outcome, level, rationale, reason = validate_decision(
         request, outcome=outcome, hub_level=hub_level, rationale=rationale, override_reason=override_reason
     )
+    if request.assigned_to and identity_of_actor(request.assigned_to) != identity_of_actor(actor):
+        if not take_over:
+            raise AlreadyClaimed(request.assigned_to, doing="decide")
+        _take_over(session, request, actor, now)
     decision = HubDecision(
         outcome=outcome,
         hub_level=level,

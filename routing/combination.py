@@ -10,10 +10,14 @@ Kinds:
   flag           `fact` true -> `raises_to`
   step_up        `fact` true and the level is at least `min_level` -> one level higher (at most 4)
   pre_birth      unborn and the level is at least `min_level` -> `raises_to`
-  parallel       an indicator matching the selector adds a reason and a next step (another referral alongside)
+  parallel       an indicator matching the selector (or `fact` true) adds a reason and a next step (another
+                 referral alongside)
   together       `min_count`+ indicators matching the selector, with every indicator in `requires` chosen too, and
                  (when `under_age_years` or `fact` is given) for a child under that age or with that fact -> `raises_to`
                  (several exploitation signs together; an older partner together with gifts, control or secrecy)
+
+Any rule may name `unless` indicators: when one of them is chosen the rule does not apply (the neglect tool's
+next step is not given when its result is already known).
 
 Level-1 indicators describe strengths or no additional need: no rule ever selects or counts them.
 """
@@ -44,6 +48,7 @@ class CombinationRule:
     indicators: tuple[str, ...] = ()
     min_level: int = 1
     requires: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
 
     def selects(self, indicator: Indicator) -> bool:
         """True when the indicator is named, or shares a category, and is at least min_level (and above level 1:

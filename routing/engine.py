@@ -50,6 +50,7 @@ def evaluate(rules: RuleSet, facts: Facts) -> Decision:
         _apply(rule, fired, facts, work)
     route = _choose_route(rules, facts, work)
     info = rules.routes[route]
+    _strengths_are_not_reasons(rules, work)
     if not fired and not any(r.code in ("special_route", "flag") for r in work.reasons):
         work.reasons.append(Reason("no_indicators", "No indicators of need were chosen, so the level is Universal."))
     _consent(rules, facts, info.needs_consent, work)
@@ -66,8 +67,23 @@ def evaluate(rules: RuleSet, facts: Facts) -> Decision:
     )
 
 
+def _strengths_are_not_reasons(rules: RuleSet, work: _Working) -> None:
+    """A level-1 sign describes a strength or no additional need: above level 1 it is kept as a noted strength,
+    never shown as a reason for the level. Signs that choose a special route (the LADO kinds) stay reasons."""
+    if work.level == 1:
+        return
+    route_signs = {i for special in rules.special_routes for i in special.indicators}
+    for n, reason in enumerate(work.reasons):
+        ind = rules.indicators.get(reason.indicator_id or "")
+        if reason.code == "indicator" and ind is not None and ind.level == 1 and ind.id not in route_signs:
+            text = f"Noted as a strength, not a reason for the level: {ind.text}"
+            work.reasons[n] = Reason("strength", text, indicator_id=ind.id)
+
+
 def _apply(rule: CombinationRule, fired: list[Indicator], facts: Facts, work: _Working) -> None:
     matched: list[Indicator] = []
+    if facts.indicators & set(rule.unless):
+        return
     if rule.kind == "cumulative":
         at_level = [i for i in fired if i.level == rule.level]
         if len(at_level) < rule.min_count or len({i.domain for i in at_level}) < rule.min_domains:
@@ -91,7 +107,7 @@ def _apply(rule: CombinationRule, fired: list[Indicator], facts: Facts, work: _W
             return
     else:  # parallel: another referral alongside, never a change of level
         matched = [i for i in fired if rule.selects(i)]
-        if not matched:
+        if not matched and not (rule.fact is not None and getattr(facts, rule.fact)):
             return
     if rule.kind == "step_up":
         work.lift(min(work.level + 1, SPECIALIST))
@@ -128,7 +144,11 @@ def _special_applies(special: SpecialRoute, facts: Facts, work: _Working) -> boo
 
 
 def _choose_route(rules: RuleSet, facts: Facts, work: _Working) -> str:
-    fired = [s for s in rules.special_routes if getattr(facts, s.fact) and _special_applies(s, facts, work)]
+    fired = [
+        s
+        for s in rules.special_routes
+        if s.applies(getattr(facts, s.fact), facts.indicators) and _special_applies(s, facts, work)
+    ]
     for special in fired:
         work.lift(rules.routes[special.route].level or 1)
     level_route = rules.child_protection_route if work.protection else rules.level_routes[work.level]
@@ -142,12 +162,16 @@ def _choose_route(rules: RuleSet, facts: Facts, work: _Working) -> str:
         work.reasons.append(Reason("existing_social_worker", info.next_steps))
     if not fired:
         return level_route
+    if work.protection and not rules.routes[fired[0].route].phone_first:
+        # Phone-first instructions come first: child protection leads and the special route (private fostering)
+        # follows as an "also", rather than a notification text ahead of "phone the hub now".
+        for other in fired:
+            _also(rules, other, work)
+        return level_route
     primary = fired[0]
     work.reasons.append(Reason("special_route", primary.text, rule_id=primary.id))
     for other in fired[1:]:
-        info = rules.routes[other.route]
-        work.reasons.append(Reason(f"also_{other.route}", f"Also: {info.label}. {other.text}", rule_id=other.id))
-        work.steps.append(f"Also - {info.label}: {info.next_steps}")
+        _also(rules, other, work)
     if level_route != rules.level_routes[1]:
         info = rules.routes[level_route]
         code = "also_contact_hub" if work.protection else "also_request_support"
@@ -155,6 +179,12 @@ def _choose_route(rules: RuleSet, facts: Facts, work: _Working) -> str:
         work.reasons.append(Reason(code, text, rule_id=primary.id))
         work.steps.append(f"As well: {info.next_steps}")
     return primary.route
+
+
+def _also(rules: RuleSet, special: SpecialRoute, work: _Working) -> None:
+    info = rules.routes[special.route]
+    work.reasons.append(Reason(f"also_{special.route}", f"Also: {info.label}. {special.text}", rule_id=special.id))
+    work.steps.append(f"Also - {info.label}: {info.next_steps}")
 
 
 def _consent(rules: RuleSet, facts: Facts, needed: bool, work: _Working) -> None:

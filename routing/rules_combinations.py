@@ -23,7 +23,7 @@ KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "flag": ({"fact", "raises_to"}, {"child_protection", "next_step"}),
     "step_up": ({"fact"}, {"min_level", "next_step"}),
     "pre_birth": ({"raises_to"}, {"min_level", "child_protection", "next_step"}),
-    "parallel": ({"next_step"}, {"categories", "indicators", "min_level"}),
+    "parallel": ({"next_step"}, {"categories", "indicators", "min_level", "fact"}),
     "together": ({"min_count", "raises_to"}, {"categories", "indicators", "requires", "min_level", "under_age_years",
                                              "fact", "child_protection", "next_step"}),
 }  # fmt: skip
@@ -41,7 +41,7 @@ def read_rules(
             check.err(m.lines.get("kind", m.line), f"{where} has kind {kind!r}; kinds are {', '.join(KINDS)}")
             continue
         required, optional = KIND_KEYS[kind]
-        check.keys(m, where, required | {"id", "kind", "text"}, optional)
+        check.keys(m, where, required | {"id", "kind", "text"}, optional | {"unless"})
         if kind in ("vulnerability", "parallel", "together") and not ({"categories", "indicators"} & set(m)):
             check.err(m.line, f"{where} must name categories or indicators")
         if kind == "vulnerability" and not ({"under_age_years", "fact"} & set(m)):
@@ -66,6 +66,7 @@ def read_rules(
                 indicators=check.words(m, "indicators", where, indicators, "indicator"),
                 min_level=check.level(m, "min_level", where) or 1,
                 requires=check.words(m, "requires", where, indicators, "indicator"),
+                unless=check.words(m, "unless", where, indicators, "indicator"),
             )
         )
     return tuple(out)

@@ -76,7 +76,7 @@ def _read(data: bytes, name: str, source_path: str, contact_overrides: Mapping[s
     keywords = read_keywords(check, doc, indicators)
     routes = read_routes(check, doc)
     rules = read_rules(check, doc, indicators, categories)
-    specials = read_specials(check, doc, routes)
+    specials = read_specials(check, doc, routes, indicators)
     level_routes, cp_route, worker_route = read_route_choices(check, doc, routes)
     consent = read_consent(check, doc)
     if check.errors:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from routing.facts import REFERRER_ROLES, boolean_fields
+from routing.indicator import Indicator
 from routing.level_of_need import LEVELS
 from routing.route import RouteInfo
 from routing.rules_checker import ID, Checker
@@ -18,7 +19,9 @@ from routing.special_route import SpecialRoute
 
 _ROUTE_KEYS = {"level", "label", "next_steps", "timescale", "needs_consent", "phone_first"}
 _SPECIAL_KEYS = {"id", "route", "fact", "text"}
-_SPECIAL_OPTIONAL = {"child_protection", "under_age_years", "not_applicable_text", "roles", "other_roles_text"}
+_SPECIAL_OPTIONAL = {
+    "child_protection", "under_age_years", "not_applicable_text", "roles", "other_roles_text", "indicators",
+}  # fmt: skip
 
 
 def read_routes(check: Checker, doc: YamlMap) -> dict[str, RouteInfo]:
@@ -43,7 +46,9 @@ def read_routes(check: Checker, doc: YamlMap) -> dict[str, RouteInfo]:
     return out
 
 
-def read_specials(check: Checker, doc: YamlMap, routes: Mapping[str, RouteInfo]) -> tuple[SpecialRoute, ...]:
+def read_specials(
+    check: Checker, doc: YamlMap, routes: Mapping[str, RouteInfo], indicators: Mapping[str, Indicator]
+) -> tuple[SpecialRoute, ...]:
     out = []
     facts = boolean_fields()
     for _, m, ident in check.listed(doc, "special_routes", "special route"):
@@ -69,6 +74,7 @@ def read_specials(check: Checker, doc: YamlMap, routes: Mapping[str, RouteInfo])
                 not_applicable_text=check.template(m, "not_applicable_text", where) or "",
                 roles=check.words(m, "roles", where, REFERRER_ROLES, "referrer role"),
                 other_roles_text=check.template(m, "other_roles_text", where) or "",
+                indicators=check.words(m, "indicators", where, indicators, "indicator"),
             )
         )
     return tuple(out)

@@ -26,3 +26,9 @@ class SpecialRoute:
     # everyone.
     roles: tuple[str, ...] = ()
     other_roles_text: str = ""
+    # Indicators that mean the same situation as `fact` (FGM carried out; the LADO kinds of allegation), so the
+    # route applies whichever way the referrer said it.
+    indicators: tuple[str, ...] = ()
+
+    def applies(self, fact: bool, chosen: frozenset[str]) -> bool:
+        return fact or bool(chosen & set(self.indicators))

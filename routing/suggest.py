@@ -33,7 +33,7 @@ _STOPWORDS = frozenset(
     """a an and are as at be but by for if in into is it no not of on or such that the their then there these
     they this to was will with i we he she his her him them our my me you your has have had been were do did does
     so very also just than from when who which what about would could can get got
-    year years old month months week weeks today yesterday child children kid kids pupil""".split()  # noqa: SIM905  (a word list reads better as words)
+    year years old month months week weeks today yesterday child children kid kids pupil new""".split()  # noqa: SIM905  (a word list reads better as words)
 )
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
 _PHRASE_JOIN = "_"

@@ -22,7 +22,15 @@ def slack_blueprint(bolt_app: App) -> Blueprint:
     # The handler reads the raw body for the signature check: nothing may touch request.form/json before it.
     @blueprint.post("/slack/events")
     def events() -> Response:
-        return handler.handle(request)
+        # bolt turns the timestamp into a number and parses the body before anything else: a timestamp that is not
+        # a number, or a body it cannot parse, is refused here rather than raised as a 500.
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not (stamp.isdigit() and len(stamp) <= 12):
+            return Response("Invalid request timestamp", status=401, mimetype="text/plain")
+        try:
+            return handler.handle(request)
+        except (ValueError, RecursionError):
+            return Response("That is not a Slack request body.", status=400, mimetype="text/plain")
 
     if bolt_app.oauth_flow is not None:
 

@@ -11,10 +11,12 @@ go through the outbox and are never sent from here.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,12 +30,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth import InstallationStore, OAuthStateStore
 from sqlalchemy.exc import OperationalError
 
-from bot.slack import home, modal
+from bot.slack import home, modal, pages
 from bot.slack.store import first_delivery
 from intake import my_requests
+from intake.conversation.question import SECTION_TITLES
 from intake.conversation.turn import Inbound, Reply
-from intake.labels import SLACK_CLAIM_ACTION, SLACK_OPEN_ACTION
+from intake.labels import SLACK_CLAIM_ACTION, SLACK_OPEN_ACTION, SLACK_TAKE_OVER_ACTION
 from intake.service import DraftNotFound, IntakeService, StepResult
+from intake.triage import AlreadyClaimed
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +58,9 @@ CLAIM_DB_DOWN = (
 EXPIRED = "This form is out of date. Start again from the app's Home tab or the slash command."
 
 TokenLookup = Callable[[str | None, str | None], str | None]
-# claim(request_id, actor, now) -> a short message for the person who clicked, or None when it worked.
-ClaimHandler = Callable[[int, str, datetime], str | None]
+# claim(request_id, actor, now, take_over=False) -> a short message for the person who clicked, or None when it
+# worked; raises intake.triage.AlreadyClaimed when someone else holds the request and take_over was not asked for.
+ClaimHandler = Callable[..., str | None]
 
 
 @dataclass(frozen=True)
@@ -144,27 +149,55 @@ def create_bolt_app(
         listener_executor=listener_executor,
     )
     db = intake.db
-    first_question = intake.flow.questions[0].id
 
     # -- rendering ---------------------------------------------------------------------------------------------
 
-    def render(result: StepResult, opening: bool = False) -> modal.StepView:
-        question = modal._asking(result.replies)
-        prefill = None
-        if question is not None and question.question_id == MESSAGE_ANSWERS:
-            prefill = my_requests.suggested_answer(db, result.draft_id, MESSAGE_ANSWERS)
-        return modal.step_view(
-            result.draft_id, result.replies, first_question=first_question, prefill=prefill, opening=opening
+    def render(result: StepResult, notices: tuple[Reply, ...] = ()) -> dict[str, Any]:
+        """The page for a step's result; a finished conversation (submitted, cancelled) as a view with Close only."""
+        if result.done or not result.forms:
+            return modal.step_view(result.draft_id, result.replies, first_question="").view
+        forms = list(result.forms)
+        for n, form in enumerate(forms):
+            if MESSAGE_ANSWERS in form.ids and MESSAGE_ANSWERS not in form.prefills:
+                offered = my_requests.suggested_answer(db, result.draft_id, MESSAGE_ANSWERS)
+                if offered:
+                    forms[n] = dataclasses.replace(form, prefills={**form.prefills, MESSAGE_ANSWERS: offered})
+        shown = result.revisit or forms[0].section
+        order = list(SECTION_TITLES)
+        earlier = [s for s in result.answered_sections if order.index(s) < order.index(shown)]
+        back = bool(earlier) or (result.revisit is None and shown in result.answered_sections)
+        changeable = result.answered_sections if pages.is_review(forms) else ()
+        shown_notices = (*notices, *(r for r in result.replies if r.input == "none" and not r.error))
+        return pages.page_view(
+            result.draft_id, forms, shown_notices, revisit=result.revisit, back=back, changeable=changeable
         )
 
     def open_view(client: WebClient, trigger_id: str, result: StepResult) -> None:
         try:
-            client.views_open(trigger_id=trigger_id, view=render(result, opening=True).view)
+            if not result.done:
+                notices = tuple(r for r in result.replies if r.input == "none" and not r.error)
+                result = intake.page(result.draft_id, clock())
+                # The chat's greeting is written for typed chats: a fresh form leaves it out, a resumed one keeps
+                # its "welcome back"; the 999 advice is always kept.
+                resumed = bool(result.answered_sections)
+                notices = tuple(r for r in notices if resumed or r.hints.get("emergency"))
+                view = render(result, notices)
+            else:
+                view = render(result)
+            client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as err:
             # The draft is saved; the person can open it again from Home. Log the error code, never the view.
             log.warning("views.open failed: %s", err.response.get("error"))
         except (SlackClientError, OSError) as err:
             log.warning("views.open failed: %s", type(err).__name__)
+
+    def update_view(client: WebClient, view: dict[str, Any], result: StepResult) -> None:
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(result))
+        except SlackApiError as err:
+            log.warning("views.update failed: %s", err.response.get("error"))
+        except (SlackClientError, OSError) as err:
+            log.warning("views.update failed: %s", type(err).__name__)
 
     # -- ways in -----------------------------------------------------------------------------------------------
 
@@ -188,25 +221,23 @@ def create_bolt_app(
         who, _ = identity(context)
         draft_id = str(body["actions"][0].get("value") or "")
         if my_requests.owns_open_draft(db, draft_id, CHANNEL, who):
-            result = intake.current(draft_id, clock())
-            open_view(client, body["trigger_id"], result)
+            welcome = Reply(text="Welcome back. Your answers so far are saved; here is where you left off.")
+            open_view(
+                client, body["trigger_id"], dataclasses.replace(intake.current(draft_id, clock()), replies=(welcome,))
+            )
         else:
             open_intake(body, client, context)
 
     # -- the modal ---------------------------------------------------------------------------------------------
 
-    # Registered first: bolt tries listeners in order, and a modal step is by far the most frequent request.
+    # Registered first: bolt tries listeners in order, and a modal page is by far the most frequent request.
     @app.view_submission(modal.CALLBACK_ID)
-    def on_step(ack: Ack, view: dict[str, Any]) -> None:
+    def on_page(ack: Ack, view: dict[str, Any]) -> None:
         draft_id = str(view.get("private_metadata") or "")
-        values = (view.get("state") or {}).get("values") or {}
         now = clock()
         try:
-            answered = modal.answered_question(values) or "review"
-            # Naming the step answered makes the conversation apply nothing when it is waiting on another one (a
-            # doubled Next or an old view): it says so and shows the step it really is on.
-            inbound = replace(modal.answer_from_view(values), question_id=answered)
-            result = intake.handle(draft_id, inbound, now)
+            answers = pages.answers_from_view(view)
+            result = intake.handle_page(draft_id, answers, now)
         except DraftNotFound:
             ack(response_action="update", view=modal.step_view(draft_id, _notice(EXPIRED), first_question="").view)
             return
@@ -215,53 +246,71 @@ def create_bolt_app(
             ack(response_action="update", view=modal.step_view(draft_id, _notice(EXPIRED), first_question="").view)
             return
         except OperationalError:
-            log.exception("database unavailable during a Slack modal step")
-            block = modal.block_id(answered) if answered != "review" else None
-            if block:
-                ack(response_action="errors", errors={block: DB_DOWN})
+            log.exception("database unavailable during a Slack modal page")
+            first = next((b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"), None)
+            if first:
+                ack(response_action="errors", errors={first: DB_DOWN})
             else:
                 ack(response_action="update", view=modal.step_view(draft_id, _notice(DB_DOWN), first_question="").view)
             return
-        errors = modal.errors_for(result.replies)
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack(response_action="update", view=render(result).view)
+        if result.errors:
+            errors = pages.errors_for(result.errors, view)
+            if errors:
+                ack(response_action="errors", errors=errors)
+                return
+            # A message about a field this view does not show: say it above the page that asks it.
+            said = tuple(Reply(text=m, hints={"private": True}) for m in result.errors.values())
+            result = dataclasses.replace(result, replies=said)
+        ack(response_action="update", view=render(result))
 
-    # The ways in, after the modal step (see above).
+    # The ways in, after the modal page (see above).
     app.command(config.command)(ack=just_ack, lazy=[open_intake])
     app.shortcut(GLOBAL_SHORTCUT)(ack=just_ack, lazy=[open_intake])
     app.shortcut(MESSAGE_SHORTCUT)(ack=just_ack, lazy=[open_from_message])
     app.action(home.RAISE_ACTION)(ack=just_ack, lazy=[open_intake])
     app.action(home.RESUME_ACTION)(ack=just_ack, lazy=[resume_draft])
 
-    def _view_action(command: str) -> Callable[..., None]:
-        def lazy(body: dict[str, Any], client: WebClient) -> None:
-            view = body.get("view") or {}
-            draft_id = str(view.get("private_metadata") or "")
-            shown = str(body["actions"][0].get("value") or "")
-            now = clock()
-            try:
-                current = intake.current(draft_id, now)
-                asked = modal._asking(current.replies)
-                if current.done or asked is None or asked.question_id != shown:
-                    result = current  # a doubled click: go back once only
-                else:
-                    result = intake.handle(draft_id, Inbound(text=command), now)
-            except DraftNotFound:
-                return
-            try:
-                client.views_update(view_id=view["id"], hash=view.get("hash"), view=render(result).view)
-            except SlackApiError as err:
-                log.warning("views.update failed: %s", err.response.get("error"))
-            except (SlackClientError, OSError) as err:
-                log.warning("views.update failed: %s", type(err).__name__)
+    def go_back(body: dict[str, Any], client: WebClient) -> None:
+        """Back: the section before (or this section again) with every answer filled in; nothing is forgotten."""
+        view = body.get("view") or {}
+        draft_id = str(view.get("private_metadata") or "")
+        shown, revisited = pages.parse_back_value(str(body["actions"][0].get("value") or ""))
+        try:
+            result = intake.back_page(draft_id, clock(), shown, revisited)
+        except DraftNotFound:
+            return
+        update_view(client, view, result)
 
-        lazy.__name__ = f"view_{command}"
-        return lazy
+    def change_section(body: dict[str, Any], client: WebClient) -> None:
+        """A Change button on the review: that section again, answers filled in."""
+        view = body.get("view") or {}
+        draft_id = str(view.get("private_metadata") or "")
+        section, _ = pages.parse_back_value(str(body["actions"][0].get("value") or ""))
+        try:
+            result = intake.page(draft_id, clock(), revisit=section or None)
+        except DraftNotFound:
+            return
+        update_view(client, view, result)
 
-    app.action(modal.BACK_ACTION)(ack=just_ack, lazy=[_view_action("back")])
-    app.action(modal.CANCEL_ACTION)(ack=just_ack, lazy=[_view_action("cancel")])
+    def cancel_request(body: dict[str, Any], client: WebClient) -> None:
+        view = body.get("view") or {}
+        draft_id = str(view.get("private_metadata") or "")
+        shown = str(body["actions"][0].get("value") or "")
+        now = clock()
+        try:
+            current = intake.current(draft_id, now)
+            asked = modal._asking(current.replies)
+            if current.done or asked is None or asked.question_id != shown:
+                result = intake.page(draft_id, now) if not current.done else current  # a doubled click
+            else:
+                result = intake.handle(draft_id, Inbound(text="cancel"), now)
+        except DraftNotFound:
+            return
+        update_view(client, view, result)
+
+    app.action(modal.BACK_ACTION)(ack=just_ack, lazy=[go_back])
+    app.action(re.compile(f"^{re.escape(pages.CHANGE_ACTION)}:"))(ack=just_ack, lazy=[change_section])
+    app.action(modal.CANCEL_ACTION)(ack=just_ack, lazy=[cancel_request])
 
     # -- App Home ----------------------------------------------------------------------------------------------
 
@@ -282,6 +331,12 @@ def create_bolt_app(
     # -- the hub channel ---------------------------------------------------------------------------------------
 
     def claim_request(body: dict[str, Any], context: BoltContext, respond: Any) -> None:
+        _claim_click(body, context, respond, take_over=False)
+
+    def take_over_request(body: dict[str, Any], context: BoltContext, respond: Any) -> None:
+        _claim_click(body, context, respond, take_over=True)
+
+    def _claim_click(body: dict[str, Any], context: BoltContext, respond: Any, *, take_over: bool) -> None:
         channel = (body.get("channel") or {}).get("id")
         if config.hub_channel and channel and channel != config.hub_channel.split(":")[-1]:
             log.warning("claim clicked outside the hub channel; ignored")
@@ -294,16 +349,28 @@ def create_bolt_app(
             return
         who, _ = identity(context)
         try:
-            problem = claim(request_id, f"slack:{who}", clock())
+            problem = claim(request_id, f"slack:{who}", clock(), take_over=take_over)
+        except AlreadyClaimed as err:
+            # Someone else holds it: taking it from them is a separate, explicit click (audited as a take-over).
+            respond(
+                text=str(err),
+                blocks=take_over_offer(str(err), request_id),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
         except OperationalError:
             # bolt would only log this: the person who clicked must hear that nothing happened.
             log.exception("database unavailable claiming a request from Slack")
             problem = CLAIM_DB_DOWN
         if problem:
             respond(text=problem, response_type="ephemeral", replace_original=False)
+        elif take_over:
+            respond(text="You have taken this request over.", response_type="ephemeral", replace_original=True)
 
     # Claiming is quick database work, but its reply to the clicker is a Web API call: both after the ack.
     app.action(SLACK_CLAIM_ACTION)(ack=just_ack, lazy=[claim_request])
+    app.action(SLACK_TAKE_OVER_ACTION)(ack=just_ack, lazy=[take_over_request])
     app.action(SLACK_OPEN_ACTION)(just_ack)
 
     # -- Events API retries ------------------------------------------------------------------------------------
@@ -329,6 +396,30 @@ class OncePerEvent(Middleware):
             log.info("event %s delivered again; already handled", event_id)
             return BoltResponse(status=200, body="")
         return next()
+
+
+def take_over_offer(message: str, request_id: int) -> list[dict[str, Any]]:
+    """The clicker's private answer when someone else holds the request: what happened, and a Take over button."""
+    return [
+        {"type": "section", "text": {"type": "plain_text", "text": message}},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": SLACK_TAKE_OVER_ACTION,
+                    "value": str(request_id),
+                    "text": {"type": "plain_text", "text": "Take over"},
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": "Take this request over?"},
+                        "text": {"type": "plain_text", "text": "It will be yours, and the take-over is recorded."},
+                        "confirm": {"type": "plain_text", "text": "Take over"},
+                        "deny": {"type": "plain_text", "text": "Cancel"},
+                    },
+                }
+            ],
+        },
+    ]
 
 
 def _notice(text: str) -> tuple[Reply, ...]:

@@ -1,10 +1,11 @@
-"""The guided intake as a Slack modal: the engine's replies drawn as one view per step, and a submission read back.
+"""The Slack modal's building blocks (options cut to Slack's limits, block ids, the 999 notice) and the views
+that ask nothing: a finished request, an out-of-date form, a problem on our side.
 
-Place in the flow: Slack sends a `view_submission` -> `answer_from_view` turns the filled-in view into the core's
-`Inbound` -> `IntakeService.handle` -> `step_view` draws the replies as the next view (or `errors_for` puts the
-engine's message under the field). The view carries only the draft id (`private_metadata`); the answers live in the
-database. Views are built with `slack_sdk.models`, so Slack's limits (title, block count, option text) are checked
-before anything is sent. Text a person typed is only ever shown as `plain_text`, which Slack never formats.
+Place in the flow: bot/slack/pages.py draws each section page from these; `step_view` draws the replies of a
+finished conversation (the reference and what happens next) with Close only. The view carries only the draft id
+(`private_metadata`); the answers live in the database. Views are built with `slack_sdk.models`, so Slack's
+limits (title, block count, option text) are checked before anything is sent. Text a person typed is only ever
+shown as `plain_text`, which Slack never formats.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from intake.conversation.turn import Choice, Inbound, Reply
+from intake.conversation.turn import Choice, Reply
 
 CALLBACK_ID = "intake_step"
 BACK_ACTION = "intake_back"
@@ -295,49 +296,5 @@ def _build_view(
     return view, question.question_id
 
 
-def errors_for(replies: Sequence[Reply]) -> dict[str, str] | None:
-    """The engine's complaint about an answer, placed under the field it is about (Slack's `errors` response)."""
-    error = next((r for r in replies if r.error), None)
-    question = _asking(replies)
-    if error is None or question is None or question.question_id is None:
-        return None
-    return {block_id(question.question_id): error.text[:2000]}
-
-
 class UnexpectedView(ValueError):
     """The submitted view does not hold one answer to one question (an old or tampered view)."""
-
-
-def answered_question(state_values: dict[str, Any]) -> str | None:
-    ids = {question_of_block(b) for b in state_values}
-    ids.discard(None)
-    if len(ids) > 1:
-        raise UnexpectedView("answers to several questions in one view")
-    return next(iter(ids), None)
-
-
-def answer_from_view(state_values: dict[str, Any]) -> Inbound:
-    """What the person filled in, as the core's Inbound (blank optional fields become the engine's 'skip')."""
-    picked: list[str] = []
-    multi = False
-    for block in sorted(state_values, key=lambda b: int(b.rsplit(":", 1)[-1]) if question_of_block(b) else -1):
-        if question_of_block(block) is None:
-            continue
-        element = state_values[block].get(ANSWER_ACTION) or {}
-        kind = element.get("type")
-        if kind == "checkboxes":
-            multi = True
-            picked.extend(o["value"] for o in element.get("selected_options") or [])
-        elif kind in ("radio_buttons", "static_select"):
-            option = element.get("selected_option")
-            return Inbound(choice=option["value"]) if option else Inbound(text="")
-        elif kind == "datepicker":
-            return Inbound(text=element.get("selected_date") or "")
-        elif kind in ("plain_text_input", "email_text_input"):
-            value = (element.get("value") or "").strip()
-            return Inbound(text=value or "skip")
-        else:
-            raise UnexpectedView(f"unexpected element {kind!r}")
-    if multi:
-        return Inbound(choices=tuple(picked))
-    return Inbound(choice="submit")

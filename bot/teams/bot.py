@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -18,7 +18,8 @@ from microsoft_agents.activity import Activity, AdaptiveCardInvokeResponse
 from sqlalchemy.exc import OperationalError
 
 from bot.teams import cards
-from bot.teams.review_card import review_card, section_titles
+from bot.teams.pages import Pages
+from bot.teams.section_cards import FORM
 from intake.actor import teams_actor
 from intake.conversation.turn import Inbound
 from intake.labels import TEAMS_CLAIM_VERB
@@ -114,6 +115,10 @@ class TeamsBot:
     clock: Callable[[], datetime]
     hub_conversation_id: str | None = None
     claim_handler: ClaimHandler | None = None
+    pages: Pages = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = Pages(self.intake)
 
     # -- dispatch --------------------------------------------------------------------------------------------------
 
@@ -171,14 +176,17 @@ class TeamsBot:
             return cards.notice_card(SHARED_SPACE)
         now = self.clock()
         identity = identity_of(activity)
+        owner = (CHANNEL, identity)
         draft_id = data.get("draft")
-        if verb != "answer" or not isinstance(draft_id, str):
+        if verb not in ("answer", FORM) or not isinstance(draft_id, str):
             return self._card(self.intake.open_conversation(CHANNEL, identity, now, address_of(activity)))
-        step = data.get("step") if isinstance(data.get("step"), str) else None
         try:
+            if verb == FORM:
+                return self.pages.submit(draft_id, data, now, owner, origin_of(activity))
             # The card names its step: an old card pressed again is never applied to a later question.
+            step = data.get("step") if isinstance(data.get("step"), str) else None
             result = self.intake.handle(
-                draft_id, self._inbound(step, data), now, owner=(CHANNEL, identity), origin=origin_of(activity)
+                draft_id, self._inbound(step, data), now, owner=owner, origin=origin_of(activity)
             )
         except DraftNotFound:
             # Not this person's draft (or none at all): never touch it; show them their own.
@@ -248,15 +256,13 @@ class TeamsBot:
             return "text"
 
     def _card(self, result: StepResult, notice: str | None = None) -> dict[str, Any]:
-        flow = self.intake.flow
-        if result.done:
-            phones = (flow.hub_urgent_phone, flow.emergency_duty_team_phone)
-            return cards.finished_card(result.replies, result.request, phones=phones)
-        last = result.replies[-1] if result.replies else None
-        if last is not None and cards.is_question(last) and (last.hints or {}).get("kind") == "review":
-            errors = [r.text for r in result.replies[:-1] if r.error]
-            return review_card(last, result.draft_id, sections=section_titles(flow), errors=errors, notice_text=notice)
-        return cards.step_card(result.replies, result.draft_id, notice_text=notice)
+        """The card for where the conversation is: a section card (the page the service says comes next), the
+        review, or the result. What the engine said besides its question (the 999 advice, an error) comes too."""
+        if result.done or not result.stored:
+            return self.pages.card(result, notice=notice)
+        page = self.intake.page(result.draft_id, self.clock())
+        said = tuple(r for r in result.replies if not cards.is_question(r))
+        return self.pages.card(replace(page, replies=said + page.replies), notice=notice)
 
     # -- the hub's channel -----------------------------------------------------------------------------------------
 

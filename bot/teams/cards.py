@@ -259,7 +259,7 @@ def field(reply: Reply, input_id: str = ANSWER, *, value: Any = None, label: str
         element = {
             "type": "Input.Text",
             "maxLength": limit,
-            "isMultiline": limit > 300,
+            "isMultiline": hints.get("kind") == "text" and limit > 300,
             "errorMessage": "Please type an answer.",
         }
         if optional:

@@ -22,9 +22,10 @@ from bot.teams.cards import (
     heading,
     notice,
     plain,
-    progress_line,
     shorten,
 )
+from bot.teams.section_cards import FORM
+from intake.conversation.question import SECTION_TITLES
 from intake.conversation.turn import Reply
 
 # Long answers are cut to this at review (the whole answer is kept and sent): the card stays short on a phone.
@@ -64,16 +65,15 @@ def review_card(
     sections: Mapping[str, str] | None = None,
     errors: Sequence[str] = (),
     notice_text: str | None = None,
+    change_sections: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """`sections` maps an answer's label to its section's title; answers whose label is not there (the pages of
-    signs of need) stay with the section before them."""
+    signs of need) stay with the section before them. With `change_sections` ((section id, title), ...) the card
+    belongs to the section cards: Change shows a whole section again, answers filled in, and Back the last one."""
     items = review_items(question.text)
     body: list[dict[str, Any]] = []
     if notice_text:
         body.append(notice(notice_text))
-    progress = (question.hints or {}).get("progress")
-    if progress:
-        body.append(progress_line(str(progress)))
     body.append(heading("Check your answers before sending"))
     body += [error_line(e) for e in errors]
     groups: list[tuple[str, list[tuple[int, str, str]]]] = []
@@ -88,7 +88,23 @@ def review_card(
         )
         body.append(_facts(group))
     base = {"verb": "answer", "draft": draft_id, "step": question.question_id}
-    if items:
+    by_section = {"verb": FORM, "draft": draft_id, "section": "review", "revisit": False}
+    back = {**by_section, "command": "back"} if change_sections is not None else {**base, "command": "back"}
+    if change_sections:
+        body.append(
+            {
+                "type": "Input.ChoiceSet",
+                "id": CHANGE,
+                "label": "Change something",
+                "style": "compact",
+                "wrap": True,
+                "placeholder": "Choose the part to change",
+                "spacing": "large",
+                "choices": [{"title": title, "value": section} for section, title in change_sections],
+            }
+        )
+        body.append({"type": "ActionSet", "actions": [action("Change", {**by_section, "command": "change"})]})
+    elif items and change_sections is None:
         body.append(
             {
                 "type": "Input.ChoiceSet",
@@ -108,7 +124,7 @@ def review_card(
             "spacing": "large",
             "actions": [
                 action("Submit", {**base, "choice": "submit"}, style="positive", inputs=False),
-                action("Back", {**base, "command": "back"}, inputs=False),
+                action("Back", back, inputs=False),
             ],
         }
     )
@@ -116,16 +132,6 @@ def review_card(
     return card(body)
 
 
-# Until the conversation names its sections (intake.conversation.question.SECTION_TITLES), the review card does.
-_SECTION_TITLES = {
-    "safety": "Safety first",
-    "about_you": "About you",
-    "about_child": "About the child",
-    "concern": "What you are worried about",
-    "consent": "Talking to the family",
-}
-
-
 def section_titles(flow: Any) -> dict[str, str]:
     """Each answer's label (as the review lists it) -> the title of its section."""
-    return {q.short: _SECTION_TITLES.get(q.section, q.section) for q in flow.questions if q.review}
+    return {q.short: SECTION_TITLES.get(q.section, q.section) for q in flow.questions if q.review}

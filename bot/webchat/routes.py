@@ -148,6 +148,8 @@ def _inbound_from_json(body: Any) -> Inbound:
 
 @blueprint.post("/chat/conversations")
 def create_conversation() -> tuple[Response, int]:
+    if request.content_length and request.get_json(silent=True) is None:
+        return _problem(400, "Send no body, or a JSON object such as {}, with Content-Type application/json.")
     try:
         result = _offer(_identity() or "")
     except OperationalError as err:

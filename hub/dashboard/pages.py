@@ -16,7 +16,7 @@ from hub.auth import HUB_MANAGER, add_nav_link, require_role
 from hub.dashboard import charts, queries
 from hub.dashboard.export import table_csv
 from hub.dashboard.kept_months import register_keep_months_job
-from hub.dashboard.period import PRESETS, Choice, Filters, Period, choose, last_week
+from hub.dashboard.period import EARLIEST, LATEST, PRESETS, Choice, Filters, Period, choose, last_week
 from hub.dashboard.tables import TABLES, FigureSet, cell_text
 from intake.labels import Labels
 from intake.working_day import LONDON
@@ -74,7 +74,7 @@ def _query(choice: Choice) -> dict[str, str]:
 
 @blueprint.get("/hub/dashboard")
 @require_role(HUB_MANAGER)
-def page() -> str:
+def page() -> tuple[str, int]:
     choice = choose(request.args, _today())
     with current_app.extensions["db"].reading() as session:
         figure_set = _figure_set(session, choice, full=False)
@@ -89,7 +89,7 @@ def page() -> str:
         cell_text=cell_text,
         chart=charts.draw,
         weekly_url=url_for("dashboard.weekly", week=last_week(_today()).start.isoformat(), **choice.filters.as_query()),
-    )
+    ), (400 if choice.errors else 200)  # bad dates: the default period, the message, and a 400
 
 
 @blueprint.get("/hub/dashboard/<name>.csv")
@@ -99,6 +99,8 @@ def table_export(name: str) -> Response:
     if build is None:
         abort(404)
     choice = choose(request.args, _today())
+    if choice.errors:
+        return Response(" ".join(choice.errors), status=400, mimetype="text/plain")
     with current_app.extensions["db"].reading() as session:
         body = table_csv(build(_figure_set(session, choice, full=True)))
     period = choice.period
@@ -114,8 +116,13 @@ def _week(raw: str | None, today: date) -> tuple[Period, str | None]:
     if raw:
         try:
             day = date.fromisoformat(raw.strip())
+            if not EARLIEST <= day <= LATEST:
+                raise ValueError("out of range")
         except ValueError:
-            return last_week(today), "The week must be a date like 2026-11-16. Showing last week instead."
+            return last_week(today), (
+                f"The week must be a date like 2026-11-16, between {EARLIEST.year} and {LATEST.year}. Showing last "
+                "week instead."
+            )
         monday = day - timedelta(days=day.weekday())
         return Period(monday, monday + timedelta(days=6)), None
     return last_week(today), None
@@ -123,7 +130,7 @@ def _week(raw: str | None, today: date) -> tuple[Period, str | None]:
 
 @blueprint.get("/hub/dashboard/weekly")
 @require_role(HUB_MANAGER)
-def weekly() -> str:
+def weekly() -> tuple[str, int]:
     today = _today()
     period, error = _week(request.args.get("week"), today)
     chosen = choose(request.args, today)
@@ -143,7 +150,7 @@ def weekly() -> str:
         previous_week=(period.start - timedelta(days=7)).isoformat(),
         next_week=(period.start + timedelta(days=7)).isoformat() if period.end < today else None,
         filters=choice.filters,
-    )
+    ), (400 if error else 200)
 
 
 # What the printed weekly report carries after its headline numbers.

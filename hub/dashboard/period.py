@@ -13,6 +13,10 @@ from intake.working_day import LONDON
 
 # Longest period the page draws: a weekly series over this many days is still a readable chart.
 MAX_DAYS = 366 * 5
+# Dates outside these are refused with a message (and a 400): nothing here is older, and date arithmetic near year 1
+# or 9999 overflows.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -108,10 +112,14 @@ class Choice:
 
 def _parse_date(raw: str, what: str, errors: list[str]) -> date | None:
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
         errors.append(f"The {what} date must be a date like 2026-11-02. Enter it again.")
         return None
+    if not EARLIEST <= day <= LATEST:
+        errors.append(f"The {what} date must be between {EARLIEST.year} and {LATEST.year}. Enter it again.")
+        return None
+    return day
 
 
 def choose(args: Mapping[str, str], today: date) -> Choice:

@@ -46,3 +46,42 @@ def test_an_error_quoting_the_answer_is_not_kept() -> None:
     modal.step_view("draft-a", [error, QUESTION], first_question="immediate_danger")
     assert "Synthetic typed text" not in str(modal._GENERIC_VIEWS)
     assert len(modal._GENERIC_VIEWS) == 1
+
+
+def test_a_page_is_drawn_once_unless_it_shows_answers() -> None:
+    from bot.slack import pages
+    from intake.conversation.sections import SectionForm
+
+    pages._PAGES.clear()
+    blank = SectionForm("about_you", "About you", 1, 1, (QUESTION,))
+    first = pages.page_view("draft-a", [blank])
+    second = pages.page_view("draft-b", [blank])
+    assert first["private_metadata"] == "draft-a" and second["private_metadata"] == "draft-b"
+    assert len(pages._PAGES) == 1
+    filled = SectionForm("about_you", "About you", 1, 1, (QUESTION,), prefills={"immediate_danger": "no"})
+    assert pages.page_view("draft-a", [filled])["blocks"]
+    said = Reply(text="'Synthetic typed text' is not a postcode.", hints={"private": True})
+    pages.page_view("draft-a", [blank], [said])
+    assert len(pages._PAGES) == 1 and "Synthetic typed text" not in str(pages._PAGES)
+
+
+def test_a_page_never_passes_slacks_hundred_blocks_and_never_splits_a_question() -> None:
+    from bot.slack import pages
+    from intake.conversation.sections import SectionForm
+    from intake.conversation.turn import Choice
+
+    many = tuple(
+        Reply(
+            text=f"Signs, page {n}",
+            choices=tuple(Choice(f"i{n}_{k}", f"Sign {k}") for k in range(14)),
+            input="multi",
+            question_id=f"indicators.neglect.{n}",
+            hints={"optional": True},
+        )
+        for n in range(60)
+    )
+    view = pages.page_view("draft-a", [SectionForm("concern", "What you are worried about", 1, 60, many)])
+    assert len(view["blocks"]) <= 100
+    parts = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+    shown = {p.rsplit(":", 1)[0] for p in parts}
+    assert all(f"{q}:0" in parts and f"{q}:1" in parts for q in shown)  # both groups of every question shown

@@ -57,6 +57,8 @@ def texts(card: dict[str, Any]) -> list[str]:
                 out.append(element["text"])
             elif element["type"] == "Container":
                 visit(element["items"])
+            elif element["type"].startswith("Input.") and element.get("label"):
+                out.append(element["label"])
 
     visit(card["body"])
     return out
@@ -87,10 +89,24 @@ def all_actions(card: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def step_of(card: dict[str, Any]) -> str | None:
+    """The first question the card asks (a section card's first input, the review, a one-question card's step);
+    None once the intake has finished."""
     for a in all_actions(card):
-        if a.get("data", {}).get("step"):
-            return a["data"]["step"]
+        data = a.get("data", {})
+        if data.get("questions"):
+            return data["questions"][0]
+        if data.get("step"):
+            return data["step"]
     return None
+
+
+def questions_of(card: dict[str, Any]) -> list[str]:
+    """Every question a card asks, in order."""
+    for a in all_actions(card):
+        if a.get("data", {}).get("questions"):
+            return list(a["data"]["questions"])
+    step = step_of(card)
+    return [step] if step else []
 
 
 def action_data(card: dict[str, Any], title: str) -> dict[str, Any]:
@@ -128,8 +144,31 @@ ANSWERS = {
 GENERIC_TEXT = "Synthetic answer written for a test, with enough words to pass any minimum."
 
 
-def answer_data(card: dict[str, Any]) -> dict[str, Any]:
-    """What a person would send from this card: press a button (No / Submit), or fill the input and Continue."""
+def field_of(card: dict[str, Any], question: str) -> dict[str, Any]:
+    return next(
+        e for e in card["body"] if e.get("id") in (f"a:{question}", "answer") and question in questions_of(card)
+    )
+
+
+def fill(element: dict[str, Any], question: str) -> Any:
+    """What a person would enter in this input: the answer the question's validation needs, else a plain one
+    (No where it is yes or no, the first option, a synthetic sentence)."""
+    if element["type"] == "Input.ChoiceSet":
+        values = [c["value"] for c in element["choices"]]
+        wanted = ANSWERS.get(question)
+        if wanted in values:
+            return wanted
+        return "no" if "no" in values else values[0]
+    if element["type"] == "Input.Date":
+        return ANSWERS.get(question, "2015-03-14")
+    if element["type"] == "Input.Number":
+        return "9"
+    return ANSWERS.get(question, GENERIC_TEXT)
+
+
+def answer_data(card: dict[str, Any], **answers: Any) -> dict[str, Any]:
+    """What a person would send from this card: every box filled and Continue (a section card), or a button
+    (No, Submit). `answers` overrides what goes in a question's box."""
     step = step_of(card)
     assert step, text_of(card)
     titles = [a["title"] for a in all_actions(card)]
@@ -137,22 +176,28 @@ def answer_data(card: dict[str, Any]) -> dict[str, Any]:
         preferred = next((t for t in ("Submit", "No") if t in titles), titles[0])
         return action_data(card, preferred)
     data = action_data(card, "Continue")
-    element = next(e for e in card["body"] if e.get("id") == "answer")
-    if element["type"] == "Input.ChoiceSet":
-        values = [c["value"] for c in element["choices"]]
-        wanted = ANSWERS.get(step)
-        data["answer"] = wanted if wanted in values else values[0]
-    elif element["type"] == "Input.Date":
-        data["answer"] = ANSWERS.get(step, "2015-03-14")
-    elif element["type"] == "Input.Number":
-        data["answer"] = "9"
-    else:
-        data["answer"] = ANSWERS.get(step, GENERIC_TEXT)
+    for question in questions_of(card):
+        element = field_of(card, question)
+        if element["id"] == "answer":  # a one-question card
+            data["answer"] = answers.get(question, fill(element, question))
+        else:
+            data[element["id"]] = answers.get(question, fill(element, question))
     return data
 
 
 def answer(client: FlaskClient, fake: BotFramework, card: dict[str, Any], **kw: Any) -> dict[str, Any]:
     return invoke(client, fake, answer_data(card), **kw)
+
+
+def walk_to(client: FlaskClient, fake: BotFramework, question: str, card: dict[str, Any] | None = None) -> dict:
+    """Answer card after card until one asks `question`."""
+    card = card or invoke(client, fake, {"verb": "start"})
+    for _ in range(20):
+        if question in questions_of(card):
+            return card
+        assert step_of(card), f"never asked {question}: {text_of(card)}"
+        card = answer(client, fake, card)
+    raise AssertionError(f"never asked {question}")
 
 
 def count(app: Flask, model: Any) -> int:
@@ -169,13 +214,16 @@ def test_card_walk_through_stores_a_request_and_shows_the_outcome(
     card = invoke(teams, bot_framework, {"verb": "start"})
     assert step_of(card) == "immediate_danger", "the immediate-danger question comes first"
     assert "immediate danger" in text_of(card)
-    seen = []
+    seen: list[list[str]] = []
     while step_of(card):
-        seen.append(step_of(card))
-        assert len(seen) < 80, seen
+        seen.append(questions_of(card))
+        assert len(seen) < 20, seen
         card = answer(teams, bot_framework, card)
-    assert seen[0] == "immediate_danger" and seen[-1] == "review"
-    assert "concern_categories" in seen and "child_dob" in seen
+    assert seen[0][0] == "immediate_danger" and seen[-1] == ["review"]
+    assert len(seen) <= 7, f"one card per section, at most 7 for a first-time referrer: {seen}"
+    asked = [q for page in seen for q in page]
+    assert "concern_categories" in asked and "child_dob" in asked and "referrer_email" in asked
+    assert len(asked) == len(set(asked)), "no question asked twice"
 
     shown = text_of(card)
     with teams_app.extensions["db"].reading() as s:
@@ -213,45 +261,62 @@ def test_resending_the_submit_gives_the_same_reference(
     assert count(teams_app, SupportRequest) == 1
 
 
-def test_a_wrong_answer_shows_the_same_card_with_the_error(teams: FlaskClient, bot_framework: BotFramework) -> None:
+def error_under(card: dict[str, Any], question: str) -> str | None:
+    """The error message drawn right under a question's input, if any."""
+    body = card["body"]
+    at = next((n for n, e in enumerate(body) if e.get("id") == f"a:{question}"), None)
+    if at is None:
+        return None
+    after = body[at + 1] if at + 1 < len(body) else {}
+    if after.get("type") == "RichTextBlock" and after["inlines"][0].get("color") == "attention":
+        return after["inlines"][0]["text"]
+    return None
+
+
+def test_wrong_answers_show_the_same_card_with_each_error_under_its_input(
+    teams: FlaskClient, bot_framework: BotFramework
+) -> None:
     card = invoke(teams, bot_framework, {"verb": "start"})
-    while step_of(card) != "referrer_email":
-        card = answer(teams, bot_framework, card)
-    data = action_data(card, "Continue")
-    again = invoke(teams, bot_framework, {**data, "answer": "not an email"})
-    assert step_of(again) == "referrer_email"
-    errors = [
-        run
-        for element in again["body"]
-        if element["type"] == "RichTextBlock"
-        for run in element["inlines"]
-        if run.get("color") == "attention"
-    ]
-    assert errors and "does not look like an email address" in errors[0]["text"]
-    assert any(e["type"] == "Input.Text" and e["id"] == "answer" for e in again["body"])
-    # A date in the future on the date card is refused the same way.
-    card = invoke(teams, bot_framework, {**data, "answer": ANSWERS["referrer_email"]})
-    while step_of(card) != "child_dob":
-        card = answer(teams, bot_framework, card)
-    refused = invoke(teams, bot_framework, {**action_data(card, "Continue"), "answer": "2031-01-01"})
-    assert step_of(refused) == "child_dob" and "in the future" in text_of(refused)
+    assert questions_of(card)[:2] == ["immediate_danger", "referrer_name"], "the danger check shares the first card"
+    data = answer_data(card, referrer_email="not an email", referrer_phone="12345")
+    again = invoke(teams, bot_framework, data)
+    assert "referrer_email" in questions_of(again) and "referrer_phone" in questions_of(again)
+    assert "does not look like an email address" in (error_under(again, "referrer_email") or "")
+    assert error_under(again, "referrer_phone"), "each error next to its own input"
+    assert error_under(again, "referrer_role") is None and "referrer_role" not in questions_of(again), "kept"
+    assert field_of(again, "referrer_email")["value"] == "not an email", "what was typed stays in the box"
+    assert (
+        "referrer_name" not in questions_of(again)
+        or field_of(again, "referrer_name")["value"] == ANSWERS["referrer_name"]
+    ), "the valid answers are kept"
+    # Put right, the next section follows; a date in the future there is refused the same way.
+    card = invoke(teams, bot_framework, answer_data(again))
+    card = walk_to(teams, bot_framework, "child_dob", card)
+    refused = invoke(teams, bot_framework, answer_data(card, child_dob="2031-01-01"))
+    assert "child_dob" in questions_of(refused) and "in the future" in (error_under(refused, "child_dob") or "")
 
 
-def test_an_old_card_pressed_again_changes_nothing(teams: FlaskClient, bot_framework: BotFramework) -> None:
+def test_an_old_card_pressed_again_changes_nothing(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
+) -> None:
     first = invoke(teams, bot_framework, {"verb": "start"})
-    no = action_data(first, "No")
-    second = invoke(teams, bot_framework, no)
-    assert step_of(second) == "concern_details"
-    stale = invoke(teams, bot_framework, no)
-    assert "already been answered" in text_of(stale)
-    assert step_of(stale) == "concern_details"
+    data = answer_data(first)
+    second = invoke(teams, bot_framework, data)
+    assert step_of(second) == "child_unborn"
+    later = invoke(teams, bot_framework, answer_data(second))
+    stale = invoke(teams, bot_framework, {**data, "a:referrer_phone": "07700 900999"})
+    assert "out of date" in text_of(stale)
+    assert questions_of(stale) == questions_of(later), "shown where the conversation is now"
+    with teams_app.extensions["db"].reading() as s:
+        answers = s.scalars(select(Draft)).one().state["answers"]
+    assert answers["referrer_phone"] != "07700 900999" and "07700" not in str(answers["referrer_phone"])
 
 
 def test_someone_elses_draft_cannot_be_answered(
     teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
 ) -> None:
     theirs = invoke(teams, bot_framework, {"verb": "start"}, user="aad-user-1")
-    mine = invoke(teams, bot_framework, action_data(theirs, "Yes"), user="aad-user-2", conversation="a:personal-2")
+    mine = invoke(teams, bot_framework, answer_data(theirs), user="aad-user-2", conversation="a:personal-2")
     assert "out of date" in text_of(mine)
     with teams_app.extensions["db"].reading() as s:
         drafts = {d.channel_user_id: d for d in s.scalars(select(Draft))}
@@ -259,22 +324,26 @@ def test_someone_elses_draft_cannot_be_answered(
     assert "aad-user-2" in drafts
 
 
-def test_drafts_resume_where_they_were_left(teams: FlaskClient, bot_framework: BotFramework) -> None:
+def test_drafts_resume_where_they_were_left_and_back_keeps_the_answers(
+    teams: FlaskClient, bot_framework: BotFramework
+) -> None:
     card = invoke(teams, bot_framework, {"verb": "start"})
     card = answer(teams, bot_framework, card)
-    card = answer(teams, bot_framework, card)
-    card = answer(teams, bot_framework, card)
-    assert step_of(card) == "referrer_role"
+    assert step_of(card) == "child_unborn"
     resumed = invoke(teams, bot_framework, {"verb": "start"})
     assert "Welcome back" in text_of(resumed)
-    assert step_of(resumed) == "referrer_role"
+    assert step_of(resumed) == "child_unborn"
     back = invoke(teams, bot_framework, action_data(resumed, "Back"))
-    assert step_of(back) == "referrer_name"
+    assert "referrer_name" in questions_of(back) and "About you" in text_of(back)
+    assert field_of(back, "referrer_email")["value"] == ANSWERS["referrer_email"], "Back shows the answers kept"
+    onward = invoke(teams, bot_framework, answer_data(back))
+    assert step_of(onward) == "child_unborn", "and Continue goes on from where the person was"
 
 
 def test_immediate_danger_gives_999_first(teams: FlaskClient, bot_framework: BotFramework) -> None:
     card = invoke(teams, bot_framework, {"verb": "start"})
-    urgent = invoke(teams, bot_framework, action_data(card, "Yes"))
+    assert not any(a["title"] == "Back" for a in all_actions(card)), "nothing to go back to on the first card"
+    urgent = invoke(teams, bot_framework, {**action_data(card, "Continue"), "a:immediate_danger": "yes"})
     first = urgent["body"][0]
     assert first["type"] == "Container" and first["style"] == "attention"
     run = first["items"][0]["inlines"][0]
@@ -283,13 +352,10 @@ def test_immediate_danger_gives_999_first(teams: FlaskClient, bot_framework: Bot
 
 def test_markup_in_what_people_type_is_shown_as_typed(teams: FlaskClient, bot_framework: BotFramework) -> None:
     sneaky = "**Sam** [click me](https://evil.example.org) {{DATE(2017-02-14T06:00:00Z, SHORT)}} <b>x</b>"
-    card = invoke(teams, bot_framework, {"verb": "start"})
-    while step_of(card) != "review":
-        step = step_of(card)
-        if step == "child_first_name":
-            card = invoke(teams, bot_framework, {**action_data(card, "Continue"), "answer": sneaky})
-        else:
-            card = answer(teams, bot_framework, card)
+    card = walk_to(teams, bot_framework, "child_first_name")
+    card = walk_to(
+        teams, bot_framework, "review", invoke(teams, bot_framework, answer_data(card, child_first_name=sneaky))
+    )
     markdown_blocks = [e["text"] for e in card["body"] if e["type"] == "TextBlock"]
     assert not any("evil.example.org" in t for t in markdown_blocks), "user text must never go into markdown"
     runs = [t for t in texts(card) if "evil.example.org" in t]
@@ -377,9 +443,9 @@ def test_typed_replies_work_in_a_personal_chat(teams: FlaskClient, bot_framework
     card = last_card(fake)
     assert step_of(card) == "immediate_danger", "'hello' starts the conversation; it is not taken as an answer"
     send(teams, fake, activity(fake, "message", text="no"))
-    assert step_of(last_card(fake)) == "concern_details"
-    send(teams, fake, activity(fake, "message", text="Sam came to school hungry again this morning, the third time."))
     assert step_of(last_card(fake)) == "referrer_name"
+    send(teams, fake, activity(fake, "message", text="Alex Testreferrer"))
+    assert step_of(last_card(fake)) == "referrer_role"
     posted = fake.posted_to("a:personal-1")
     assert len(posted) == 3
     assert all(p.service_path == "/uk/" and p.authorization.startswith("Bearer connector-token-") for p in posted)
@@ -393,9 +459,8 @@ def test_typed_replies_work_in_a_personal_chat(teams: FlaskClient, bot_framework
 def test_action_submit_fallback_answers_with_a_posted_card(teams: FlaskClient, bot_framework: BotFramework) -> None:
     fake = bot_framework
     card = invoke(teams, fake, {"verb": "start"})
-    value = action_data(card, "No")
-    send(teams, fake, activity(fake, "message", value=value))
-    assert step_of(last_card(fake)) == "concern_details"
+    send(teams, fake, activity(fake, "message", value=answer_data(card)))
+    assert step_of(last_card(fake)) == "child_unborn"
 
 
 def test_no_intake_in_a_channel(teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework) -> None:
@@ -554,26 +619,37 @@ def test_a_conversation_teams_will_never_accept_fails_without_retrying(
     assert report.failed == 1 and report.retried == 0
 
 
+def change_section(client: FlaskClient, fake: BotFramework, review: dict[str, Any], section: str) -> dict:
+    change = next(e for e in review["body"] if e.get("id") == "change")
+    assert section in [c["value"] for c in change["choices"]]
+    return invoke(client, fake, {**action_data(review, "Change"), "change": section})
+
+
 def test_an_answer_can_be_changed_from_the_review_card(teams: FlaskClient, bot_framework: BotFramework) -> None:
-    card = invoke(teams, bot_framework, {"verb": "start"})
-    while step_of(card) != "review":
-        card = answer(teams, bot_framework, card)
-    change = invoke(teams, bot_framework, {**action_data(card, "Change"), "change": "postcode"})
-    assert step_of(change) == "child_postcode"
-    back_at_review = invoke(teams, bot_framework, {**action_data(change, "Continue"), "answer": "FY1 2AA"})
+    review = walk_to(teams, bot_framework, "review")
+    change = change_section(teams, bot_framework, review, "about_child")
+    assert "child_postcode" in questions_of(change) and field_of(change, "child_postcode")["value"] == "FY1 1AA"
+    assert field_of(change, "child_first_name")["value"] == "Sam", "the whole section, every answer filled in"
+    data = {**action_data(change, "Continue")}
+    for question in questions_of(change):
+        element = field_of(change, question)
+        data[element["id"]] = element.get("value", "")
+    data["a:child_postcode"] = "FY1 2AA"
+    back_at_review = invoke(teams, bot_framework, data)
     assert step_of(back_at_review) == "review" and "FY1 2AA" in text_of(back_at_review)
+    assert "Sam" in text_of(back_at_review)
 
 
 def test_an_optional_answer_left_empty_counts_as_not_known(teams: FlaskClient, bot_framework: BotFramework) -> None:
-    card = invoke(teams, bot_framework, {"verb": "start"})
-    while step_of(card) != "child_dob":
-        card = answer(teams, bot_framework, card)
-    date_input = next(e for e in card["body"] if e.get("id") == "answer")
+    card = walk_to(teams, bot_framework, "child_dob")
+    date_input = field_of(card, "child_dob")
     assert date_input["type"] == "Input.Date" and date_input["isRequired"] is False
-    after = invoke(teams, bot_framework, {**action_data(card, "Continue"), "answer": ""})
-    assert step_of(after) == "child_age_estimate"
-    number = next(e for e in after["body"] if e.get("id") == "answer")
-    assert number["type"] == "Input.Number" and number["min"] == 0
+    number = field_of(card, "child_age_estimate")
+    assert number["type"] == "Input.Number" and number["min"] == 0 and number["isRequired"] is False
+    after = invoke(teams, bot_framework, answer_data(card, child_dob="", child_age_estimate="9"))
+    assert "child_dob" not in questions_of(after) and "child_age_estimate" not in questions_of(after)
+    review = walk_to(teams, bot_framework, "review", after)
+    assert "Date of birth: Not given" in text_of(review) and "Age (estimated): 9" in text_of(review)
 
 
 def test_a_remembered_token_is_still_checked_against_each_activity(

@@ -22,7 +22,7 @@ from bot.teams.review_card import review_card
 from hub.notifiers.teams import render as hub_render
 from intake.conversation.turn import Choice, Reply
 from tests.bot import adaptive_cards
-from tests.bot.test_teams import ANSWERS, action_data, answer, invoke, step_of
+from tests.bot.test_teams import action_data, answer, answer_data, change_section, invoke, step_of
 from tests.teams_stubs import BotFramework
 
 pytestmark = [pytest.mark.browser, pytest.mark.database]
@@ -47,20 +47,21 @@ def shots(tmp_path: Path) -> Path:
 
 
 def walk_cards(client: FlaskClient, fake: BotFramework) -> dict[str, dict[str, Any]]:
-    """The cards of one whole intake, by name: each step, a refused answer, the change card, the result."""
+    """The cards of one whole intake, by name: each section card, a refused answer, Back, the review's Change,
+    the review and the result."""
     found: dict[str, dict[str, Any]] = {"welcome": cards.welcome_card()}
-    card = invoke(client, fake, {"verb": "start"})
+    found["card1-start"] = invoke(client, fake, {"verb": "start"})
+    card = found["error-email"] = invoke(client, fake, answer_data(found["card1-start"], referrer_email="not an email"))
+    card = invoke(client, fake, answer_data(card))
+    number = 1
     while step_of(card):
-        step = step_of(card)
-        found.setdefault(f"step-{step}", card)
-        if step == "referrer_email" and "error-email" not in found:
-            found["error-email"] = invoke(client, fake, {**action_data(card, "Continue"), "answer": "not an email"})
-        if step == "review" and "change-postcode" not in found:
-            found["review"] = card
-            change = invoke(client, fake, {**action_data(card, "Change"), "change": "postcode"})
-            found["change-postcode"] = change
-            card = invoke(client, fake, {**action_data(change, "Continue"), "answer": ANSWERS["child_postcode"]})
-            continue
+        number += 1
+        name = "review" if step_of(card) == "review" else f"card{number}-{step_of(card).split('.')[0]}"
+        found[name] = card
+        if number == 2:
+            found["back-to-about-you"] = invoke(client, fake, action_data(card, "Back"))
+        if name == "review":
+            found["change-about-child"] = change_section(client, fake, card, "about_child")
         card = answer(client, fake, card)
     found["result"] = card
     found["out-of-date"] = invoke(client, fake, {"verb": "answer", "draft": "no-such-draft", "step": "review"})

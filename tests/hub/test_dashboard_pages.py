@@ -56,7 +56,7 @@ def test_filter_and_bad_dates(seeded: Flask, client: FlaskClient) -> None:
     page = client.get(f"/hub/dashboard?{PERIOD}&agency=police").get_data(as_text=True)
     assert "referring agency Police" in page and "RFS-2026-000104" not in page
     bad = client.get("/hub/dashboard?from=2026-13-01&to=2026-11-29")
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     assert "The start date must be a date like" in bad.get_data(as_text=True)
 
 

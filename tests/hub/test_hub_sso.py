@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -26,10 +27,11 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture
-def sso_app(database_url: str, clock: FakeClock, provider: Provider) -> Iterator[Flask]:
+def sso_app(database_url: str, clock: FakeClock, provider: Provider, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(
         {
             "DATABASE_URL": database_url,
+            "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.log"),
             "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
@@ -126,3 +128,73 @@ def test_provider_errors_are_explained(sso_app: Flask) -> None:
     response = sso_app.test_client().get("/hub/sign-in/callback?error=access_denied")
     assert response.status_code == 400
     assert "did not complete" in response.get_data(as_text=True)
+
+
+def _account(app: Flask, email: str):  # type: ignore[no-untyped-def]
+    with app.extensions["db"].reading() as s:
+        return find(s, email)
+
+
+def _signed_in_as(app: Flask) -> str:
+    with app.extensions["db"].reading() as s:
+        last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert last is not None
+        return last.actor
+
+
+def test_the_first_sign_in_links_by_email_once_and_records_the_stable_key(sso_app: Flask, provider: Provider) -> None:
+    make_account(sso_app, "robin@example.org", "hub_worker", password=None)
+    provider.user = {"sub": "robin-subject", "email": "robin@example.org", "name": "Robin"}
+    assert _sso(sso_app.test_client()).status_code == 302
+    account = _account(sso_app, "robin@example.org")
+    assert (account.sso_issuer, account.sso_subject) == (provider.url, "robin-subject")
+    with sso_app.extensions["db"].reading() as s:
+        event = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event is not None and event.detail["outcome"] == "linked" and "robin-subject" in event.detail["sso_key"]
+    # Signed in again, with the email claim changed: the same account, found by its key.
+    provider.user = {"sub": "robin-subject", "email": "robin.new-name@example.org"}
+    assert _sso(sso_app.test_client()).status_code == 302
+    assert _signed_in_as(sso_app) == "staff:robin@example.org"
+
+
+def test_a_changed_email_claim_cannot_take_over_another_account(sso_app: Flask, provider: Provider) -> None:
+    make_account(sso_app, "alice@example.org", "hub_worker", password=None)
+    make_account(sso_app, "boss@example.org", "admin", password=None)
+    provider.user = {"sub": "alice-subject", "email": "alice@example.org"}
+    assert _sso(sso_app.test_client()).status_code == 302
+    provider.user = {"sub": "boss-subject", "email": "boss@example.org"}
+    assert _sso(sso_app.test_client()).status_code == 302
+    # Alice edits her email in the directory to the administrator's: she is still Alice, a hub worker.
+    provider.user = {"sub": "alice-subject", "email": "boss@example.org"}
+    client = sso_app.test_client()
+    assert _sso(client).status_code == 302
+    assert _signed_in_as(sso_app) == "staff:alice@example.org"
+    assert client.get("/hub/dashboard").status_code == 403
+    # A new identity claiming the administrator's email is refused: that account is linked to someone else.
+    provider.user = {"sub": "mallory-subject", "email": "boss@example.org", "roles": ["admin"]}
+    stranger = sso_app.test_client()
+    refused = _sso(stranger)
+    assert refused.status_code == 400 and "could not be matched" in refused.get_data(as_text=True)
+    assert stranger.get("/hub/requests").status_code == 302
+    assert _account(sso_app, "boss@example.org").sso_subject == "boss-subject"
+
+
+def test_entra_accounts_are_keyed_on_tenant_and_object_id(sso_app: Flask, provider: Provider) -> None:
+    provider.user = {"sub": "pairwise-1", "tid": "tenant-1", "oid": "object-1", "email": "sam@example.org",
+                     "roles": ["hub_worker"]}  # fmt: skip
+    assert _sso(sso_app.test_client()).status_code == 302
+    account = _account(sso_app, "sam@example.org")
+    assert (account.sso_issuer, account.sso_subject) == ("entra:tenant-1", "object-1")
+    provider.user = {"sub": "pairwise-2", "tid": "tenant-1", "oid": "object-1", "email": "sam.renamed@example.org",
+                     "roles": ["hub_worker"]}  # fmt: skip
+    assert _sso(sso_app.test_client()).status_code == 302
+    assert _signed_in_as(sso_app) == "staff:sam@example.org"
+    assert _account(sso_app, "sam.renamed@example.org") is None  # no second account
+
+
+def test_a_disabled_linked_account_refuses_whatever_the_claims(sso_app: Flask, provider: Provider) -> None:
+    provider.user = {"sub": "kim-subject", "email": "kim@example.org", "roles": ["hub_worker"]}
+    assert _sso(sso_app.test_client()).status_code == 302
+    assert sso_app.test_cli_runner().invoke(args=["users", "disable", "kim@example.org"]).exit_code == 0
+    provider.user = {"sub": "kim-subject", "email": "kim.other@example.org", "roles": ["admin"]}
+    assert _sso(sso_app.test_client()).status_code == 400

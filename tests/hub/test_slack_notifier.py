@@ -276,6 +276,7 @@ def test_claim_button_claims_and_the_card_follows_the_decision(slack_app: Flask,
             override_reason=None,
             actor="staff:worker@example.org",
             now=slack_app.extensions["clock"](),
+            take_over=True,  # the Slack user claimed it: deciding it from the hub takes it over (audited)
         )
     sweep(slack_app)
     card = json.dumps(slack_api.to("chat.update")[-1].params)

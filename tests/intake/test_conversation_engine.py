@@ -151,7 +151,8 @@ def test_current_question_gives_adapters_the_step_and_its_metadata() -> None:
     state = at("indicators.neglect.1", {**BORN, "concern_categories": ["neglect"]})
     page = engine.current_question(FLOW, state, NOW)
     assert page.question_id == "indicators.neglect.1"
-    assert page.hints | {"category": "neglect", "page": 1, "pages": 2} == page.hints
+    pages = -(-len(FLOW.rules.indicators_for(["neglect"], 10, False)) // plan.INDICATOR_PAGE_SIZE)  # the rules' data
+    assert pages >= 2 and page.hints | {"category": "neglect", "page": 1, "pages": pages} == page.hints
     text = engine.current_question(FLOW, at("concern_details", BORN), NOW)
     assert text.hints["max_length"] == 4000 and text.hints["min_length"] == 20 and text.input == "text"
 

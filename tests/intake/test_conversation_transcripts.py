@@ -26,7 +26,7 @@ def chat(app: Flask, clock: FakeClock, user: str = "transcript-user") -> Chat:
     return Chat(app.extensions["intake"], clock, user=user)
 
 
-def browse_neglect(page1: str = "", page2: str = "", ticked: str = "browse") -> str:
+def browse_neglect(page1: str = "", page2: str = "", ticked: str = "browse", page3: str = "") -> str:
     """The suggested signs passed over ('look through all the signs by area' or 'none of these'), then the neglect
     pages."""
     return f"""
@@ -34,10 +34,12 @@ bot: Does any of this describe what you have seen or been told?
 you [tick]: {ticked}
 bot: What are you worried about? Choose all that apply.
 you [tick]: neglect
-bot: Neglect and basic care (part 1 of 2). Which of these
+bot: Neglect and basic care (part 1 of 3). Which of these
 you [tick]: {page1}
-bot: Neglect and basic care (part 2 of 2)
+bot: Neglect and basic care (part 2 of 3)
 you [tick]: {page2}
+bot: Neglect and basic care (part 3 of 3)
+you [tick]: {page3}
 """
 
 

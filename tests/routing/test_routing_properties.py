@@ -90,4 +90,31 @@ def test_any_exploitation_sign_under_14_or_with_a_learning_disability_is_child_p
 def test_level_1_signs_alone_never_give_more_than_level_1(ids: set[str], age: float | None) -> None:
     decision = evaluate(RULES, Facts(indicators=frozenset(ids), child_age_years=age))
     assert decision.level == 1
-    assert not any(r.code == "indicator" for r in decision.reasons if r.indicator_id in LEVEL_1 and decision.level > 1)
+
+
+ROUTE_SIGNS = {i for special in RULES.special_routes for i in special.indicators}
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts())
+def test_a_strength_is_never_a_reason_for_a_higher_level(f: Facts) -> None:
+    decision = evaluate(RULES, f)
+    if decision.level > 1:
+        shown = {r.indicator_id for r in decision.reasons if r.code == "indicator"}
+        assert not shown & (set(LEVEL_1) - ROUTE_SIGNS)
+    for r in decision.reasons:
+        if r.rule_id and r.indicator_id:  # a rule that fired names the sign it matched: never a strength
+            assert RULES.indicators[r.indicator_id].level >= 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts())
+def test_next_steps_never_ask_for_what_was_just_sent_and_phone_first_comes_first(f: Facts) -> None:
+    # Decisions are shown after the bot has sent the request to the hub (intake.service).
+    decision = evaluate(RULES, f)
+    text = decision.next_steps
+    assert RULES.contacts.portal not in text and RULES.contacts.hub_email not in text
+    assert "Before you submit" not in text and "attach it" not in text.lower()
+    if decision.phone_first:
+        first = text.split("\n\n")[0].lower()
+        assert first.startswith(("phone", "call 999", "report to the police")), text

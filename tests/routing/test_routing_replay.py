@@ -63,3 +63,13 @@ def test_compare_counts_route_only_changes(tmp_path: Path, rules: RuleSet) -> No
     path.write_text(text, encoding="utf-8")
     report = compare(rules, load_rules(path), [("RS-1", {"indicators": ["da_03"]})])
     assert (report.changed, report.level_changed, report.route_changed, report.level_moves) == (1, 0, 1, {})
+
+
+def test_the_2026_2_edition_never_lowers_a_vignette_against_2026_1() -> None:
+    """blackpool-changes.md: every move from the previous edition is upwards, or a route made right."""
+    from tests.routing.test_routing_vignettes import VIGNETTES
+
+    old = load_rules(default_rules_path().with_name("blackpool-2026.1.yaml"))
+    report = compare(old, load_rules(), [(v.name, v.facts) for v in VIGNETTES], max_examples=len(VIGNETTES))
+    assert report.changed >= 30
+    assert all(e.new_level >= e.old_level for e in report.examples), report.examples

@@ -28,7 +28,7 @@ def ids(found: list[Suggestion]) -> list[str]:
     [
         ("He comes in hungry every day and says there is no food in the house.", 3, "ne_11"),
         ("We think he is running drugs on a county line.", 1, "ex_07"),
-        ("She has an older boyfriend who picks her up from school.", 2, "sx_03"),
+        ("She has an older boyfriend who picks her up from school.", 2, "ex_12"),  # 2026.2 has the exact sign
         ("She has been missing from home three nights this week.", 3, "mi_03"),
         ("His clothes are dirty, he smells and the other children have started to comment.", 2, "ne_07"),
         ("Mum was strangled by her partner; the DASH score is 17 and MARAC is booked.", 1, "da_08"),

@@ -98,6 +98,98 @@ NARRATIVES = {
     "exploitation at 12, older partner": "Year 7 girl says her boyfriend is 19 and picks her up from the park.",
 }
 
+# Accounts written after the keywords above were settled and never tuned against (the vignette accounts were: four
+# misses were fixed by adding keywords), in the shorthand police officers and health visitors use. Each: the text,
+# the indicators a careful referrer would tick, the child's age. Reported beside the vignette recall by
+# bench/suggest_bench.py as the more honest figure.
+HELD_OUT: list[tuple[str, tuple[str, ...], float]] = [
+    (
+        "PC attended 0200hrs, DA incident, male partner arrested for assault on mother, 2 children present in property, both asleep upstairs.",
+        ("da_03",),
+        6,
+    ),
+    (
+        "HV visit: baby 10 wks, mum low, crying a lot, not sleeping, says she can't cope and has no family round here.",
+        ("pa_06", "pa_18"),
+        0.2,
+    ),
+    (
+        "Pupil disclosed at lunch that stepdad grabbed her by the throat last night. Red marks on neck seen by staff.",
+        ("ph_10", "ph_06"),
+        11,
+    ),
+    (
+        "Y10 boy excluded twice this half term, now carrying large amounts of cash and a second mobile, seen getting into unknown cars after school.",
+        ("ed_05", "ex_04", "ex_15"),
+        15,
+    ),
+    (
+        "Mum smelt of cannabis at pick up and seemed out of it, child was unsupervised at the school gate for 40 mins.",
+        ("pa_07", "ne_06"),
+        6,
+    ),
+    (
+        "Attendance 62%, persistent lateness, comes in wearing same unwashed uniform, hair matted, often asks for food.",
+        ("ed_10", "ed_04", "ne_07", "ne_08"),
+        8,
+    ),
+    (
+        "Missing overnight from children's home again, returned with injuries, refused RHI, believed to be with older males in Preston.",
+        ("mi_05", "ex_08"),
+        14,
+    ),
+    (
+        "Young person self-harming by cutting arms, told counsellor she wants to die and has a plan.",
+        ("mh_05", "mh_08"),
+        15,
+    ),
+    (
+        "Dad has learning difficulties and cannot read the medication instructions; the toddler's epilepsy meds are being missed.",
+        ("pa_09", "hd_10"),
+        2,
+    ),
+    (
+        "Family being evicted next week, rent arrears, three kids, nowhere to go, dad recently lost job.",
+        ("hf_07", "hf_10", "hf_15"),
+        7,
+    ),
+    (
+        "She is 14 and has been talking to a 25 year old man online who sends her money and asks for photos.",
+        ("ex_12", "sx_03", "on_03"),
+        14,
+    ),
+    (
+        "Brother (9) is caring for mum who has MS, doing all the cooking and getting his sister ready for school, often tired and late.",
+        ("yc_04", "yc_03"),
+        9,
+    ),
+    (
+        "Nursery report 3 yr old has very few words, not toilet trained, parents missed the last two SALT appointments.",
+        ("hd_05", "hd_07", "hd_06"),
+        3,
+    ),
+    (
+        "Boy keeps hitting other children and swearing at staff, mum says she can't manage him at home either.",
+        ("bo_02", "bo_05"),
+        7,
+    ),
+    (
+        "Girl says her family are taking her to Somalia in the summer for a special ceremony; mum and aunt both had it done.",
+        ("ph_11",),
+        9,
+    ),
+]
+
+
+def held_out_walks(rules: RuleSet, top: int = 10) -> list[Walk]:
+    out = []
+    for n, (text, expected, age) in enumerate(HELD_OUT, 1):
+        ids = [s.id for s in suggest_indicators(rules, text, top, age_years=age)]
+        known = tuple(i for i in expected if i in rules.indicators)
+        ranks = tuple(ids.index(i) + 1 if i in ids else None for i in known)
+        out.append(Walk(f"held-out account {n}", known, ranks, tuple(ids)))
+    return out
+
 
 @dataclass(frozen=True)
 class Walk:

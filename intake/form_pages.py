@@ -1,0 +1,115 @@
+"""Pages for channels that show forms (a Slack modal, a Teams card): which section forms go on one page, a section
+shown again with its answers filled in (Back, or Change from the review), and a page's answers applied.
+
+Place in the flow: adapter -> IntakeService.page / handle_page -> **form_pages** -> the section API
+(intake.conversation.sections) -> the pure engine. Nothing here decides what is asked; it only groups what the
+section API says is asked now, so the chat, Slack and Teams ask the same questions.
+
+- The safety question is asked first and alone in the conversation, but on a form it shares the first page with the
+  section that follows a "no": the person sees "is the child in immediate danger?" at the top and can carry on
+  below. A "yes" still stops everything for the 999 advice: then only what was filled in is kept, and nothing left
+  empty below stands in the advice's way. The page with the advice asks "record the details now?" above the
+  section that follows a "yes" in the same way.
+- Back shows a section again with every answer in it, so going back never throws an answer away (the chat's
+  'back' forgets the last answer; a form keeps it until it is changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from intake.conversation import engine
+from intake.conversation.flow import Flow
+from intake.conversation.plan import plan
+from intake.conversation.question import SECTION_TITLES
+from intake.conversation.sections import SectionForm, advance_form, is_control, section_form
+from intake.conversation.turn import Turn
+from intake.conversation.wording import ask
+
+# A page the person reaches by going back: the section it shows again.
+Revisit = str
+# The safety questions that share their page with what follows, and the answer that leads there: "is the child in
+# immediate danger?" (no), and after the 999 advice "record the details now?" (yes).
+_CARRY_ON = {"emergency_check": "no", "emergency_carry_on": "yes"}
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, list | tuple) and not raw)
+
+
+def page(flow: Flow, state: Mapping[str, Any], now: datetime, *, revisit: Revisit | None = None) -> list[SectionForm]:
+    """The forms to show together now, in order (or, with `revisit`, that section again, answers filled in)."""
+    if revisit is not None:
+        again = revisit_form(flow, state, now, revisit)
+        if again is not None:
+            return [again]
+    state = engine.normalise(state)
+    form = section_form(flow, state, now, conditional=True)
+    for role, usual in _CARRY_ON.items():
+        qid = flow.role_id(role)
+        if form.ids == (qid,) and state["answers"].get(qid) is None:
+            ahead = advance_form(flow, state, {qid: usual}, now)
+            if not ahead.errors and ahead.action is None:
+                return [form, section_form(flow, ahead.state, now, conditional=True)]
+    return [form]
+
+
+def apply_page(flow: Flow, state: Mapping[str, Any], answers: Mapping[str, Any], now: datetime) -> Turn:
+    """Apply what came back from a page, as `advance_form` applies a form's answers.
+
+    When the page says the child is in immediate danger, only the answers given are kept: a required field left
+    empty below must not put an error in front of the 999 advice."""
+    danger = flow.role_id("emergency_check")
+    before = engine.normalise(state)["answers"].get(danger)
+    turn = advance_form(flow, state, answers, now)
+    if turn.answers.get(danger) is True and before is not True:
+        given = {k: v for k, v in answers.items() if not _blank(v)}
+        turn = advance_form(flow, state, given, now)
+    return turn
+
+
+def sections_answered(flow: Flow, state: Mapping[str, Any], now: datetime) -> list[str]:
+    """The sections, in order, that hold an answer a form can show again (control questions are not shown again)."""
+    state = engine.normalise(state)
+    answers = state["answers"]
+    out: list[str] = []
+    for q in plan(flow, state, engine.today_in_london(now)):
+        if q.id in answers and not is_control(q) and q.section not in out:
+            out.append(q.section)
+    return out
+
+
+def back_from(flow: Flow, state: Mapping[str, Any], now: datetime, shown: str, revisited: bool) -> Revisit | None:
+    """Where Back goes from a page showing section `shown`: the same section with its answers, when part of it was
+    answered on an earlier page; otherwise the section before it. None when there is nothing before."""
+    answered = sections_answered(flow, state, now)
+    if not revisited and shown in answered:
+        return shown
+    before = [s for s in answered if _order(s) < _order(shown)]
+    return before[-1] if before else None
+
+
+def _order(section: str) -> int:
+    names = list(SECTION_TITLES)
+    return names.index(section) if section in names else len(names)
+
+
+def revisit_form(flow: Flow, state: Mapping[str, Any], now: datetime, section: str) -> SectionForm | None:
+    """Every question of `section` that applies now (control questions apart), each answer filled in."""
+    state = engine.normalise(state)
+    steps = plan(flow, state, engine.today_in_london(now))
+    chosen = [q for q in steps if q.section == section and not is_control(q)]
+    if not chosen:
+        return None
+    answers = state["answers"]
+    replies = tuple(ask(flow, q, state, steps) for q in chosen)
+    return SectionForm(
+        section=section,
+        title=SECTION_TITLES.get(section, section),
+        step=1,
+        steps=len(chosen),
+        questions=replies,
+        prefills={q.id: answers[q.id] for q in chosen if q.id in answers},
+    )
