@@ -52,8 +52,26 @@ def page(flow: Flow, state: Mapping[str, Any], now: datetime, *, revisit: Revisi
         if form.ids == (qid,) and state["answers"].get(qid) is None:
             ahead = advance_form(flow, state, {qid: usual}, now)
             if not ahead.errors and ahead.action is None:
-                return [form, section_form(flow, ahead.state, now, conditional=True)]
-    return [form]
+                return [form, *_with_what_follows(flow, ahead.state, now)]
+    return _with_what_follows(flow, state, now) if form.ids == _account(flow) else [form]
+
+
+def _account(flow: Flow) -> tuple[str, ...]:
+    concern = flow.role_id("concern_text")
+    return (concern,) if concern else ()
+
+
+def _with_what_follows(flow: Flow, state: Mapping[str, Any], now: datetime) -> list[SectionForm]:
+    """The form for `state`; when that is the referrer's account alone (asked right after the danger check), the
+    section after it shares its page, so the account costs no page of its own."""
+    form = section_form(flow, state, now, conditional=True)
+    if form.ids != _account(flow) or not form.ids or form.ids[0] in state.get("answers", {}):
+        return [form]
+    placeholder = "x" * max(flow.question(form.ids[0]).min_length, 1)  # only to see which section comes next
+    ahead = advance_form(flow, state, {form.ids[0]: placeholder}, now)
+    if ahead.errors or ahead.action is not None:
+        return [form]
+    return [form, section_form(flow, ahead.state, now, conditional=True)]
 
 
 def apply_page(flow: Flow, state: Mapping[str, Any], answers: Mapping[str, Any], now: datetime) -> Turn:

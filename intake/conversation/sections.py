@@ -77,7 +77,9 @@ def section_form(flow: Flow, state: Mapping[str, Any], now: datetime, *, conditi
         if conditional:
             candidates = _with_conditional(flow, current, later, state, pending)
         for q in candidates:
-            if q.section != current.section or is_control(q):
+            if q.section != current.section:
+                break
+            if is_control(q):
                 break
             if q.id in answers:
                 continue

@@ -25,7 +25,8 @@ ABOUT_YOU = {
     "referrer_phone": "01632 960123",
     "referrer_email": "alex@example.org",
 }
-# A health visitor is asked whether the concern is about an unborn baby; a teacher only if the account says so.
+# A health visitor is asked whether the concern is about an unborn baby (in the browser chat a teacher is asked only
+# when the account points to a pregnancy; on a form, everyone is).
 HEALTH = {**ABOUT_YOU, "referrer_agency": "health_visiting"}
 
 
@@ -102,6 +103,7 @@ def test_the_emergency_advice_comes_back_from_a_form() -> None:
 
 def test_blank_optional_fields_are_skips_and_blank_required_ones_are_errors() -> None:
     state = advance_form(FLOW, past_safety(), ABOUT_YOU, NOW).state
+    state = advance_form(FLOW, state, {"child_unborn": "no"}, NOW).state
     form = section_form(FLOW, state, NOW)
     assert form.ids[:3] == ("child_first_name", "child_last_name", "child_dob")
     turn = advance_form(FLOW, state, {"child_first_name": "", "child_last_name": "Testchild", "child_dob": ""}, NOW)
@@ -171,6 +173,7 @@ def test_a_whole_request_walked_form_by_form_reaches_submission_in_few_forms() -
         "immediate_danger": "no",
         "concern_details": CONCERN,
         **ABOUT_YOU,
+        "child_unborn": "no",
         "child_first_name": "Sam",
         "child_last_name": "Testchild",
         "child_dob": "14/03/2016",
