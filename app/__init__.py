@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import logs, security
+from app.cli.audit import register_audit_job
 from app.config import Settings, load_settings
 from app.mail import register_mail
 from app.retention_job import register_retention_job
@@ -100,7 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["labels"] = app.extensions["labels"]
     app.extensions["clock"] = clock
     app.extensions["chat_idle_seconds"] = settings.integer("CHAT_IDLE_TIMEOUT_MINUTES") * 60
-    app.extensions.setdefault("clock_jobs", []).append(register_retention_job)
+    app.extensions.setdefault("clock_jobs", []).extend([register_retention_job, register_audit_job])
     _register_outbox(app, settings, db, intake, clock, rules)
     register_mail(app, executor=send_now_executor)
 

@@ -205,6 +205,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OIDC_CLIENT_SECRET", "", "Hub single sign-on: the client secret", secret=True),
     Setting("OIDC_ROLES_CLAIM", "roles", "Hub single sign-on: the id_token claim listing hub roles"),
     Setting("HUB_IDLE_TIMEOUT_MINUTES", "30", "Hub sessions end after this many minutes without a request"),
+    Setting(
+        "HUB_SESSION_MAX_HOURS",
+        "12",
+        "Hub sessions end this many hours after sign-in however busy they are (a copied cookie cannot be kept alive)",
+    ),
     # Verified referrers (intake/verification): partner lists the hub sees each referrer checked against.
     Setting(
         "REFERRER_EMAIL_DOMAINS",

@@ -11,6 +11,7 @@ applies per worker); set RATE_LIMIT_STORAGE_URI (e.g. redis://...) to share coun
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Collection, Iterable
@@ -21,12 +22,15 @@ from urllib.parse import parse_qsl
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from limits import parse_many
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import BadRequest, TooManyRequests
 from werkzeug.routing import IntegerConverter
 
 from app.config import Settings
+
+_log = logging.getLogger("earlyhelp.security")
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -158,7 +162,7 @@ class RateLimits:
     unless RATE_LIMIT_STORAGE_URI names a shared store (e.g. redis://...)."""
 
     def __init__(self, storage_uri: str) -> None:
-        self._limiter = FixedWindowRateLimiter(storage_from_string(storage_uri))
+        self._limiter = FixedWindowRateLimiter(storage_from_string(storage_uri, wrap_exceptions=True))
 
     def apply(self, app: Flask, endpoint: str, spec: str, methods: Collection[str] | None = None) -> None:
         """Limit one endpoint with `spec` ("120/minute;2000/hour"), counted per address and endpoint."""
@@ -169,10 +173,14 @@ class RateLimits:
         def limited(*args: Any, **kwargs: Any) -> Any:
             if methods is None or request.method in methods:
                 address = request.remote_addr or "unknown"
-                for item in items:
-                    if not self._limiter.hit(item, endpoint, address):
-                        reset_at, _left = self._limiter.get_window_stats(item, endpoint, address)
-                        raise TooManyRequests(retry_after=max(1, math.ceil(reset_at - time.time())))
+                try:
+                    for item in items:
+                        if not self._limiter.hit(item, endpoint, address):
+                            reset_at, _left = self._limiter.get_window_stats(item, endpoint, address)
+                            raise TooManyRequests(retry_after=max(1, math.ceil(reset_at - time.time())))
+                except StorageError as err:
+                    # The shared store (Redis) is down: serve the request unlimited rather than fail it, and say so.
+                    _log.warning("rate limit not applied, its storage failed: %s", type(err.storage_error).__name__)
             return view(*args, **kwargs)
 
         app.view_functions[endpoint] = limited

@@ -26,6 +26,7 @@ BENCHMARKS = [
     "bench.sweep_bench",
     "bench.questions_to_submit",
     "bench.slack_views",
+    "bench.teams_cards",
 ]
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"

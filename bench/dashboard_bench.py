@@ -269,17 +269,18 @@ def _app(url: str) -> Any:
 
 def _client(app: Any) -> Any:
     """A test client signed in as a hub manager (the session the sign-in form would have made)."""
-    from hub.auth import SEEN_KEY, SESSION_KEY
+    from hub.auth import ISSUED_KEY, SEEN_KEY, SESSION_KEY, VERSION_KEY
     from hub.staff import HUB_MANAGER, add_account, find
 
     email = "bench.manager@example.org"
     with app.extensions["db"].transaction() as s:
         account = find(s, email) or add_account(s, email=email, role=HUB_MANAGER, now=END, name="Bench Manager")
-        account_id = account.id
+        account_id, version = account.id, account.session_version
     client = app.test_client()
     with client.session_transaction() as session:
         session[SESSION_KEY] = account_id
-        session[SEEN_KEY] = END.timestamp()
+        session[VERSION_KEY] = version
+        session[SEEN_KEY] = session[ISSUED_KEY] = END.timestamp()
     return client
 
 

@@ -103,9 +103,9 @@ def run() -> str:
         "## Slack modal views to submit a request",
         "",
         f"Over {len(first)} vignettes, one page (section) per view, review and submit included: a first-time "
-        f"referrer goes through median {statistics.median(first):g} views (range {min(first)}-{max(first)}; most: "
-        f"{m['worst'][False][1]}), a returning one median {statistics.median(again):g} "
-        f"(range {min(again)}-{max(again)}).",
+        f"referrer goes through median {statistics.median(first):g} views (range {min(first)}-{max(first)}), a "
+        f"returning one median {statistics.median(again):g} (range {min(again)}-{max(again)}; most: "
+        f"{m['worst'][True][1]}, the 999 advice's page and the remembered details' confirmation).",
         "",
     ]
     if m["bad"]:

@@ -13,7 +13,7 @@ import time
 
 from bench import targets
 from routing import load_rules, suggest_indicators
-from routing.suggest import _index
+from routing.suggest import _index, _ranked
 from tests.routing.vignette_narratives import HELD_OUT, NARRATIVES, held_out_walks, recall, walks
 
 MS_TARGET = 20.0
@@ -38,7 +38,7 @@ def run() -> str:
     while time.perf_counter() - started < 3.0:
         for text in texts:
             one = time.perf_counter()
-            suggest_indicators(rules, text, 10)
+            _ranked.__wrapped__(rules, text, 10, None, False)  # past the cache of recent accounts: a new account
             per_call.append((time.perf_counter() - one) * 1000)
     per_call.sort()
     median = statistics.median(per_call)

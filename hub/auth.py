@@ -8,7 +8,8 @@ Hub pages are never cached.
 Revoking: the account's `session_version` is in every cookie it was signed in with; sign-out, a password change, a
 role change and disabling raise it (hub.staff), so every copy of every cookie of that person stops working at once.
 Idling: the cookie carries the time of its last request, signed with SECRET_KEY. Only the service can move it on,
-and only while the session is still live, so a copy replayed after HUB_IDLE_TIMEOUT_MINUTES is refused.
+and only while the session is still live, so a copy replayed after HUB_IDLE_TIMEOUT_MINUTES is refused. A copy kept
+alive by use still ends HUB_SESSION_MAX_HOURS after sign-in: the signed sign-in time is never moved on.
 
 Use it on every hub view:
 
@@ -48,6 +49,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 SESSION_KEY = "hub_staff_id"
 SEEN_KEY = "hub_seen_at"
 VERSION_KEY = "hub_session_version"
+ISSUED_KEY = "hub_signed_in_at"
 csrf = CSRFProtect()
 
 
@@ -95,7 +97,14 @@ def _load_staff() -> StaffUser | None:
     current = now()
     seen = session.get(SEEN_KEY)
     idle: timedelta = current_app.extensions["hub_idle_timeout"]
-    if seen is None or current.timestamp() - float(seen) > idle.total_seconds():
+    longest: timedelta = current_app.extensions["hub_session_max"]
+    issued = session.get(ISSUED_KEY)
+    if (
+        seen is None
+        or issued is None
+        or current.timestamp() - float(seen) > idle.total_seconds()
+        or current.timestamp() - float(issued) > longest.total_seconds()
+    ):
         sign_out_session()
         g.hub_timed_out = True
         return None
@@ -104,6 +113,7 @@ def _load_staff() -> StaffUser | None:
         if account is None or not account.active or session.get(VERSION_KEY) != account.session_version:
             # Deleted, disabled, or every session of theirs ended (sign-out, new password, new role).
             sign_out_session()
+            g.hub_ended = True
             return None
         staff = StaffUser(account.id, account.email, account.display_name, account.role)
     # Static files do not count as activity worth extending the session for.
@@ -117,7 +127,7 @@ def sign_in_session(account: StaffAccount) -> None:
     session.clear()
     session[SESSION_KEY] = account.id
     session[VERSION_KEY] = account.session_version
-    session[SEEN_KEY] = now().timestamp()
+    session[SEEN_KEY] = session[ISSUED_KEY] = now().timestamp()
     g.pop("staff", None)  # looked up afresh if this request asks again
 
 
@@ -138,6 +148,10 @@ def require_role(*roles: str) -> Callable[[F], F]:
             if staff is None:
                 if g.get("hub_timed_out"):
                     session["hub_notice"] = "You were signed out because you were inactive. Sign in again."
+                elif g.get("hub_ended"):
+                    session["hub_notice"] = (
+                        "You were signed out: you signed out elsewhere, or your account was changed. Sign in again."
+                    )
                 nxt = request.full_path if request.method == "GET" else None
                 return redirect(url_for("hub_sign_in.sign_in", next=nxt.rstrip("?") if nxt else None))
             if not staff.has_role(*roles):
@@ -166,6 +180,7 @@ def init_auth(app: Flask) -> None:
     app.extensions["hub_idle_timeout"] = timedelta(
         minutes=app.extensions["settings"].integer("HUB_IDLE_TIMEOUT_MINUTES")
     )
+    app.extensions["hub_session_max"] = timedelta(hours=app.extensions["settings"].integer("HUB_SESSION_MAX_HOURS"))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(err: CSRFError) -> tuple[str, int]:

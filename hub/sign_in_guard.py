@@ -12,11 +12,18 @@ hub.staff checks the password -> the guard counts a failure, or forgets them aft
   stranger can impose. Elsewhere the hold lasts until the oldest failure leaves the window (a moving window).
 - Counts live in RATE_LIMIT_STORAGE_URI (Redis in production, so every worker shares them; each process's memory
   when empty). Emails are counted by a keyed tag, never stored as typed (people type passwords into that box).
+  If that store is down, sign-in still works without the hold (a warning is logged): staff are never locked out by
+  an outage, and the per-request scrypt check still slows guessing.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
 from limits import parse
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
@@ -26,11 +33,21 @@ from intake.store.audit import AuditSeal
 EMAIL_PURPOSE = "sign-in email"
 ADDRESS_PURPOSE = "sign-in address"
 _BUCKET = "hub-sign-in-failures"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _or(fallback: T, action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except StorageError as err:
+        log.warning("sign-in back-off not applied, its storage failed: %s", type(err.storage_error).__name__)
+        return fallback
 
 
 class SignInGuard:
     def __init__(self, storage_uri: str, account_limit: str, seal: AuditSeal) -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri, wrap_exceptions=True))
         self._item = parse(account_limit)
         self._seal = seal
 
@@ -45,10 +62,10 @@ class SignInGuard:
         """True when this email has failed too often and the attempt is not from the account's usual place."""
         if account is not None and account.usual_place and account.usual_place == self.place_tag(address):
             return False
-        return not self._limiter.test(self._item, _BUCKET, self.email_tag(email))
+        return not _or(True, lambda: self._limiter.test(self._item, _BUCKET, self.email_tag(email)))
 
     def failed(self, email: str) -> None:
-        self._limiter.hit(self._item, _BUCKET, self.email_tag(email))
+        _or(False, lambda: self._limiter.hit(self._item, _BUCKET, self.email_tag(email)))
 
     def succeeded(self, email: str, address: str, account: StaffAccount) -> None:
         """Forget the failures and remember where the person signs in from."""
@@ -56,4 +73,4 @@ class SignInGuard:
         account.usual_place = self.place_tag(address)
 
     def clear(self, email: str) -> None:
-        self._limiter.clear(self._item, _BUCKET, self.email_tag(email))
+        _or(None, lambda: self._limiter.clear(self._item, _BUCKET, self.email_tag(email)))

@@ -16,8 +16,10 @@ section API says is asked now, so the chat, Slack and Teams ask the same questio
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from intake.conversation import engine
@@ -33,6 +35,7 @@ Revisit = str
 # The safety questions that share their page with what follows, and the answer that leads there: "is the child in
 # immediate danger?" (no), and after the 999 advice "record the details now?" (yes).
 _CARRY_ON = {"emergency_check": "no", "emergency_carry_on": "yes"}
+_NO_CONDITIONS = SimpleNamespace(ask_if={})
 
 
 def _blank(raw: Any) -> bool:
@@ -52,8 +55,9 @@ def page(flow: Flow, state: Mapping[str, Any], now: datetime, *, revisit: Revisi
         if form.ids == (qid,) and state["answers"].get(qid) is None:
             ahead = advance_form(flow, state, {qid: usual}, now)
             if not ahead.errors and ahead.action is None:
-                return [form, *_with_what_follows(flow, ahead.state, now)]
-    return _with_what_follows(flow, state, now) if form.ids == _account(flow) else [form]
+                nxt = section_form(flow, ahead.state, now, conditional=True)
+                return [form, *_with_what_follows(flow, ahead.state, nxt, now)]
+    return _with_what_follows(flow, state, form, now)
 
 
 def _account(flow: Flow) -> tuple[str, ...]:
@@ -61,17 +65,101 @@ def _account(flow: Flow) -> tuple[str, ...]:
     return (concern,) if concern else ()
 
 
-def _with_what_follows(flow: Flow, state: Mapping[str, Any], now: datetime) -> list[SectionForm]:
-    """The form for `state`; when that is the referrer's account alone (asked right after the danger check), the
-    section after it shares its page, so the account costs no page of its own."""
-    form = section_form(flow, state, now, conditional=True)
-    if form.ids != _account(flow) or not form.ids or form.ids[0] in state.get("answers", {}):
-        return [form]
+def _with_what_follows(flow: Flow, state: Mapping[str, Any], form: SectionForm, now: datetime) -> list[SectionForm]:
+    """The form's whole section; but when the form is the referrer's account alone (asked right after the danger
+    check), the account and the section after it, so the account costs no page of its own."""
+    if form.ids != _account(flow) or not form.ids or form.ids[0] in engine.normalise(state)["answers"]:
+        return [_whole_section(flow, state, form, now)]
     placeholder = "x" * max(flow.question(form.ids[0]).min_length, 1)  # only to see which section comes next
     ahead = advance_form(flow, state, {form.ids[0]: placeholder}, now)
     if ahead.errors or ahead.action is not None:
         return [form]
-    return [form, section_form(flow, ahead.state, now, conditional=True)]
+    nxt = section_form(flow, ahead.state, now, conditional=True)
+    return [form, _whole_section(flow, ahead.state, nxt, now)]
+
+
+def _whole_section(flow: Flow, state: Mapping[str, Any], form: SectionForm, now: datetime) -> SectionForm:
+    """`_joined` until nothing more joins (an estimate of age asked when no date of birth is known, then the rest)."""
+    for _ in range(4):
+        joined = _joined(flow, state, form, now)
+        if joined is form:
+            break
+        form = joined
+    return form
+
+
+def _joined(flow: Flow, state: Mapping[str, Any], form: SectionForm, now: datetime) -> SectionForm:
+    """The form, with the rest of its section when only a control question that seldom applies stands between them
+    (the adult check, asked only when the child turns out to be 18 or over, splits "About the child" in two).
+
+    What follows is worked out twice, as if the form's yes/no questions were all answered "no" and all "yes" (the
+    rest left empty), and both are shown: the unborn baby's due date as well as the born child's school. That only
+    decides what is shown. Every answer is still applied as given, in order, and one that does not apply is ignored;
+    if the control question does apply, the conversation stops there, keeps the answers below it, and the next page
+    asks it."""
+    if any(is_control(q) for q in _questions(flow, form)):
+        return form
+    found: dict[str, Any] = {}
+    prefills: dict[str, Any] = {}
+    steps_seen = form.steps
+    for stand_in in (False, True):
+        more = _continuation(flow, state, form, now, stand_in)
+        if more is None:
+            continue
+        steps_seen = max(steps_seen, more.steps)
+        prefills.update(more.prefills)
+        for reply in more.questions:
+            found.setdefault(reply.question_id or "", reply)
+    if not found:
+        return form
+    order = {q.id: n for n, q in enumerate(flow.questions)}
+    by_id = {q.id: q for q in flow.questions}
+
+    def base(qid: str) -> str:
+        return qid.split(".", 1)[0]
+
+    # What was worked out from stand-in answers may not apply once the real ones are in: a field that depends on
+    # any answer is conditional (optional on the form; the conversation asks again for whatever it still needs).
+    joined = tuple(
+        dataclasses.replace(r, hints={**r.hints, "conditional": True})
+        if (by_id.get(base(qid)) or _NO_CONDITIONS).ask_if
+        else r
+        for qid, r in sorted(found.items(), key=lambda item: (order.get(base(item[0]), len(order)), item[0]))
+    )
+    return SectionForm(
+        section=form.section,
+        title=form.title,
+        step=form.step,
+        steps=steps_seen,
+        questions=form.questions + joined,
+        prefills={**form.prefills, **prefills},
+    )
+
+
+def _continuation(
+    flow: Flow, state: Mapping[str, Any], form: SectionForm, now: datetime, stand_in: bool
+) -> SectionForm | None:
+    ahead = engine.normalise(state)
+    for q in _questions(flow, form):
+        if q.id not in ahead["answers"]:
+            ahead["answers"][q.id] = stand_in if q.kind == "yes_no" else None
+    steps = plan(flow, ahead, engine.today_in_london(now))
+    # Only the question right after the form in the plan: never one from further on (a later question's choices
+    # may depend on answers in between, such as the concern's areas on whether the baby is born).
+    shown = [n for n, q in enumerate(steps) if q.id in form.ids]
+    after = steps[shown[-1] + 1 :] if shown else []
+    nxt = after[0] if after else None
+    if nxt is None or is_control(nxt) or nxt.section != form.section or nxt.id in ahead["answers"]:
+        return None
+    more = section_form(flow, {**ahead, "step": nxt.id}, now, conditional=True)
+    if more.section != form.section or any(q in form.ids for q in more.ids):
+        return None
+    return more
+
+
+def _questions(flow: Flow, form: SectionForm) -> list[Any]:
+    by_id = {q.id: q for q in flow.questions}
+    return [by_id.get(i.split(".", 1)[0]) for i in form.ids if by_id.get(i.split(".", 1)[0]) is not None]
 
 
 def apply_page(flow: Flow, state: Mapping[str, Any], answers: Mapping[str, Any], now: datetime) -> Turn:

@@ -183,11 +183,18 @@ def suggest_indicators(
     """
     if top <= 0 or not text.strip():
         return []
+    return list(_ranked(rules, text, top, age_years, unborn))
+
+
+# The conversation works its plan out several times a step, and the plan asks for the same account's suggestions
+# each time: the last few answers are kept (in this process only; nothing is written anywhere).
+@functools.lru_cache(maxsize=256)
+def _ranked(rules: RuleSet, text: str, top: int, age_years: float | None, unborn: bool) -> tuple[Suggestion, ...]:
     index = _index(rules)
     query = _query_terms(index, text)
     ids = index.retriever.get_tokens_ids(sorted(query))
     if not ids:
-        return []
+        return ()
     scores = index.retriever.get_scores_from_ids(ids)
     ranked: list[Suggestion] = []
     for position, indicator in enumerate(index.indicators):
@@ -198,4 +205,4 @@ def suggest_indicators(
             continue
         ranked.append(Suggestion(indicator.id, indicator.text, round(score, 3)))
     ranked.sort(key=lambda s: (-s.score, s.id))
-    return ranked[:top]
+    return tuple(ranked[:top])

@@ -1,5 +1,5 @@
-"""Adaptive Cards drawn from the conversation engine's replies: the building blocks, the one-question step card,
-the result and the welcome. Nothing is decided here.
+"""Adaptive Cards drawn from the conversation engine's replies: the building blocks, the one-question step card
+and the welcome (sections: section_cards; review: review_card; result: result_card). Nothing is decided here.
 
 The question wording, choices, input kind and limits all come from the `Reply` the intake service returns, so the
 Teams intake can never drift from the browser or Slack one. Buttons are `Action.Execute` (Teams answers them in the
@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from intake.conversation.turn import Reply
-from intake.working_day import LONDON
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -357,52 +355,6 @@ def step_card(replies: Sequence[Reply], draft_id: str, *, notice_text: str | Non
     if hints.get("role") != "emergency_check":
         actions.append(action("Back", {**base, "command": "back"}, inputs=False))
     return card(body, actions)
-
-
-# -- after the intake ------------------------------------------------------------------------------------------------
-
-
-def finished_card(
-    replies: Sequence[Reply], request: Mapping[str, Any] | None, *, phones: tuple[str, str] | None = None
-) -> dict[str, Any]:
-    """After submission: what to do now first (phone the hub, if so), then the reference, the recommended level and
-    route, at most three reasons, and what happens next. Otherwise what the engine said last."""
-    body: list[dict[str, Any]] = []
-    if request:
-        if request.get("phone_first"):
-            hub, out_of_hours = phones or ("", "")
-            numbers = f" on {hub}. Out of hours, phone the emergency duty team on {out_of_hours}" if hub else ""
-            body.append(
-                urgent(
-                    f"Phone the hub now{numbers}. This may be a child protection concern: do not wait for the hub "
-                    "to call you."
-                )
-            )
-        body.append(heading("Your request has been sent to the hub"))
-        body += text_runs(f"Reference: {request['reference']}", weight="bolder")
-        route = request.get("route_label") or request["route"]
-        body += text_runs(f"Recommended level of need: {request['level']} ({route})")
-        reasons = list(request.get("reasons") or [])
-        if reasons:
-            body += text_runs("Why:", weight="bolder")
-            body += text_runs("\n".join(f"• {shorten(r, 160)}" for r in reasons[:MAX_REASONS]))
-            if len(reasons) > MAX_REASONS:
-                more = len(reasons) - MAX_REASONS
-                body += text_runs(f"…and {more} more reason{'s' if more > 1 else ''}, which the hub sees in full.")
-        due = request.get("decision_due_at")
-        steps = " ".join(x for x in (request.get("next_steps"), request.get("timescale")) if x)
-        if steps or due:
-            body += text_runs("What happens next:", weight="bolder")
-        if steps:
-            body += text_runs(steps)
-        if due:
-            when = datetime.fromisoformat(due).astimezone(LONDON).strftime("%A %d %B %Y, %H:%M")
-            body += text_runs(f"The hub will decide by {when}.")
-        body += text_runs("The hub makes the decision; this is the bot's recommendation.", subtle=True)
-    else:
-        for reply in replies:
-            body += text_runs(card_wording(reply.text))
-    return card(body, [action("Raise another concern", {"verb": "start"}, inputs=False)])
 
 
 def welcome_card() -> dict[str, Any]:

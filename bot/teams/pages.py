@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.teams import cards
+from bot.teams.result_card import finished_card
 from bot.teams.review_card import review_card, section_titles
 from bot.teams.section_cards import FORM, answers_from, section_card
 from intake.conversation.question import SECTION_TITLES, Question
@@ -72,8 +73,12 @@ class Pages:
         """The card for where the conversation is now."""
         flow = self.intake.flow
         if result.done:
-            return cards.finished_card(
-                result.replies, result.request, phones=(flow.hub_urgent_phone, flow.emergency_duty_team_phone)
+            contacts = flow.rules.contacts
+            return finished_card(
+                result.replies,
+                result.request,
+                phones=(flow.hub_urgent_phone, flow.emergency_duty_team_phone),
+                already_sent=(contacts.portal, contacts.hub_email),
             )
         forms = result.forms
         notices = [r for r in result.replies if not cards.is_question(r)]

@@ -28,6 +28,7 @@ from intake.conversation.sections import SectionForm
 from intake.conversation.turn import Reply
 
 FORM = "form"
+SAFETY_ROLES = ("emergency_check", "emergency_carry_on")
 # Input ids: a question's answer, and its "clear this answer" tick.
 ANSWER_PREFIX = "a:"
 CLEAR_PREFIX = "clear:"
@@ -44,11 +45,14 @@ def _shown_value(reply: Reply, value: Any) -> Any:
     return value
 
 
-def _label(reply: Reply, form: SectionForm) -> str:
-    """The question as its input's label, without the section's name the card's heading already says."""
+def _label(reply: Reply, form: SectionForm) -> tuple[str, str]:
+    """The question as its input's label (its first paragraph, without the section's name the card's heading
+    already says), and what the engine says after it (the details to confirm), shown as plain text."""
     text = card_wording(reply.text)
     lead = f"{form.title}. "
-    return text[len(lead) :] if text.casefold().startswith(lead.casefold()) else text
+    text = text[len(lead) :] if text.casefold().startswith(lead.casefold()) else text
+    label, _, rest = text.partition("\n\n")
+    return label.strip(), rest.strip()
 
 
 def section_card(
@@ -78,6 +82,9 @@ def section_card(
             body += text_runs(card_wording(reply.text))
     shown: list[str] = []
     filled: list[str] = []
+    # With the safety question on the card, nothing else may stop Continue in the client: a "yes" must reach the
+    # 999 advice at once. Those fields are checked by the service instead (errors come back under them).
+    safety = any((r.hints or {}).get("role") in SAFETY_ROLES for form in forms for r in form.questions)
     for form in forms:
         body.append(heading(form.title))
         if form.steps > 1 and form.step > 1 and not revisit:
@@ -88,11 +95,17 @@ def section_card(
             value = typed.get(qid, form.prefills.get(qid))
             if qid in form.prefills:
                 filled.append(qid)
-            element = field(reply, input_id(qid), value=_shown_value(reply, value), label=_label(reply, form))
+            label, said = _label(reply, form)
+            element = field(reply, input_id(qid), value=_shown_value(reply, value), label=label)
             if (reply.hints or {}).get("conditional"):
                 element["isRequired"] = False  # asked only if an answer above makes it apply
                 element["label"] += " (only if it applies)"
+            elif safety and (reply.hints or {}).get("role") not in SAFETY_ROLES:
+                element["isRequired"] = False
             element["spacing"] = "large"
+            if said:
+                body += text_runs(said)
+                element["spacing"] = "small"
             body.append(element)
             if qid in errors:
                 body.append(error_line(errors[qid]))

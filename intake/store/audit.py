@@ -184,7 +184,9 @@ def _checkpoint_after_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_rollback")
-def _no_checkpoint_after_rollback(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _no_checkpoint_after_rollback(session: Session, *_previous: object) -> None:
+    # After any rollback (a savepoint's too) the recorded head may not exist: skip this checkpoint, never name it.
     session.info.pop(_HEAD_INFO, None)
 
 

@@ -80,11 +80,12 @@ def question_of(view: dict[str, Any]) -> str | None:
 
 
 def _default(block: dict[str, Any]) -> Any:
-    """An answer for a field the test does not care about: empty when optional, 'no' where offered, else the first
-    option, else text."""
-    if block.get("optional"):
-        return None
+    """An answer for a field the test does not care about: empty when optional (a choice that applies only in some
+    cases is answered as a person would), 'no' where offered, else the first option, else text."""
     element = block["element"]
+    conditional = "if it applies" in (block.get("hint") or {}).get("text", "")
+    if block.get("optional") and not (conditional and element["type"] in ("radio_buttons", "static_select")):
+        return None
     if element["type"] in ("radio_buttons", "static_select"):
         values = [o["value"] for o in element["options"]]
         return next((w for w in ("no", "none", "given") if w in values), values[0])
@@ -409,9 +410,13 @@ def test_back_shows_the_section_before_with_every_answer_kept(slack_app: Flask, 
 def test_back_inside_a_section_shows_the_whole_section(slack_app: Flask, slack_api: SlackApiStub) -> None:
     client = slack_app.test_client()
     view = walk_to_review_until(client, open_by_command(client, slack_api), "child_gender")
+    # "About the child" is one page: the adult check that could split it applies only to someone 18 or over.
+    assert {"child_first_name", "child_gender", "existing_support"} <= set(questions_of(view))
+    data = submit(client, view, {"child_postcode": "not a postcode"})
+    assert data["response_action"] == "errors"  # what was valid is kept; part of the section is answered
     again = back_to(client, slack_api, view)
     asked = questions_of(again)
-    assert "child_first_name" in asked and "child_gender" in asked
+    assert "child_first_name" in asked and "child_postcode" in asked
     first_name = next(b for b in inputs(again) if b["block_id"] == "q:child_first_name:0")
     assert first_name["element"]["initial_value"] == "Sam"
     assert "referrer_name" in questions_of(back_to(client, slack_api, again))

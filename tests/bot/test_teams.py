@@ -345,6 +345,9 @@ def test_drafts_resume_where_they_were_left_and_back_keeps_the_answers(
 def test_immediate_danger_gives_999_first(teams: FlaskClient, bot_framework: BotFramework) -> None:
     card = invoke(teams, bot_framework, {"verb": "start"})
     assert not any(a["title"] == "Back" for a in all_actions(card)), "nothing to go back to on the first card"
+    assert field_of(card, "immediate_danger")["isRequired"] is True
+    others = [field_of(card, q) for q in questions_of(card)[1:]]
+    assert others and not any(e["isRequired"] for e in others), "nothing in Teams stops a 'yes' reaching the advice"
     urgent = invoke(teams, bot_framework, {**action_data(card, "Continue"), "a:immediate_danger": "yes"})
     first = urgent["body"][0]
     assert first["type"] == "Container" and first["style"] == "attention"
@@ -773,3 +776,37 @@ def test_claim_end_to_end_assigns_the_request_and_updates_the_hub_card(
     assert "Claim" not in [a["title"] for a in card["actions"]]
     again = send(teams, bot_framework, body).get_json()
     assert again["value"].startswith("You have claimed"), "claiming your own claim again is harmless"
+
+
+def cards_to_submit(client: FlaskClient, fake: BotFramework) -> list[list[str]]:
+    """The questions of each card from Start to the result, answered as a person would."""
+    card = invoke(client, fake, {"verb": "start"})
+    seen: list[list[str]] = []
+    while step_of(card):
+        seen.append(questions_of(card))
+        assert len(seen) < 20, seen
+        card = answer(client, fake, card)
+    assert "Reference: RFS-" in text_of(card)
+    return seen
+
+
+def test_a_returning_referrer_confirms_their_details_in_no_more_cards(
+    teams: FlaskClient, bot_framework: BotFramework
+) -> None:
+    first = cards_to_submit(teams, bot_framework)
+    again = cards_to_submit(teams, bot_framework)
+    assert len(first) <= 7 and len(again) <= len(first), (first, again)
+    assert "referrer_confirm" in again[0] and "referrer_name" not in [q for page in again for q in page]
+
+
+def test_back_from_the_review_shows_the_last_section_filled_in(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    review = walk_to(teams, bot_framework, "review")
+    back = invoke(teams, bot_framework, action_data(review, "Back"))
+    assert "spoken_to_parents" in questions_of(back)
+    assert field_of(back, "spoken_to_parents")["value"] == "no", "the answer is shown, not forgotten"
+    data = action_data(back, "Continue")
+    for question in questions_of(back):
+        element = field_of(back, question)
+        data[element["id"]] = element.get("value", "")
+    again = invoke(teams, bot_framework, data)
+    assert step_of(again) == "review"

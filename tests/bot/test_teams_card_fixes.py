@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot.teams import cards
+from bot.teams.result_card import finished_card, without_sending_again
 from bot.teams.review_card import review_card
 from intake.conversation.turn import Choice, Reply
 from intake.store.draft import Draft
@@ -150,7 +151,7 @@ def test_the_urgent_result_says_phone_first_and_at_most_three_reasons() -> None:
         "reasons": [f"Reason {n}" for n in range(11)],
         "phone_first": True,
     }
-    card = cards.finished_card((), request, phones=("01632 960000", "01632 960999"))
+    card = finished_card((), request, phones=("01632 960000", "01632 960999"))
     first = card["body"][0]
     assert first["type"] == "Container" and "Phone the hub now on 01632 960000" in text_of({"body": [first]})
     shown = text_of(card)
@@ -193,3 +194,15 @@ def test_clearing_an_optional_answer_is_a_tick_on_purpose(teams: FlaskClient, bo
     cleared = invoke(teams, bot_framework, {**data, "a:child_postcode": "", toggle["id"]: "true"})
     assert step_of(cleared) == "review"
     assert "Postcode: Not given" in text_of(cleared)
+
+
+def test_the_result_never_says_to_send_the_request_again(teams: FlaskClient, bot_framework: BotFramework) -> None:
+    result = invoke(teams, bot_framework, answer_data(walk_to(teams, bot_framework, "review")))
+    shown = text_of(result)
+    assert "Reference: RFS-" in shown
+    assert "online form" not in shown and "request.for.support@" not in shown
+    trimmed = without_sending_again(
+        "Complete the Request for Support online form, or email hub@example.org. You can talk it through first.",
+        ("the Request for Support online form", "hub@example.org"),
+    )
+    assert trimmed == "You can talk it through first."

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.teams import cards
+from bot.teams.result_card import finished_card
 from bot.teams.review_card import review_card
 from hub.notifiers.teams import render as hub_render
 from intake.conversation.turn import Choice, Reply
+from intake.labels import Labels
 from tests.bot import adaptive_cards
 from tests.bot.test_teams import action_data, answer, answer_data, change_section, invoke, step_of
 from tests.teams_stubs import BotFramework
@@ -64,11 +67,17 @@ def walk_cards(client: FlaskClient, fake: BotFramework) -> dict[str, dict[str, A
             found["change-about-child"] = change_section(client, fake, card, "about_child")
         card = answer(client, fake, card)
     found["result"] = card
+    found["returning-start"] = invoke(client, fake, {"verb": "start"})
+    found["emergency"] = invoke(client, fake, answer_data(found["returning-start"], immediate_danger="yes"))
     found["out-of-date"] = invoke(client, fake, {"verb": "answer", "draft": "no-such-draft", "step": "review"})
     return found
 
 
-def synthetic_cards() -> dict[str, dict[str, Any]]:
+def card_of(message: dict[str, Any]) -> dict[str, Any]:
+    return message["attachments"][0]["content"]
+
+
+def synthetic_cards(labels: Labels) -> dict[str, dict[str, Any]]:
     """Cards the walk does not reach: the urgent result, the database-down notice, the hub's notifications."""
     eleven = [f"Synthetic reason {n}: a sign of need the rules weigh, as the catalogue words it." for n in range(11)]
     urgent = {
@@ -84,7 +93,7 @@ def synthetic_cards() -> dict[str, dict[str, Any]]:
         "decision_due_at": "2026-12-09T10:00:00+00:00",
     }
     found = {
-        "result-urgent": cards.finished_card((), urgent, phones=("01632 960000", "01632 960999")),
+        "result-urgent": finished_card((), urgent, phones=("01632 960000", "01632 960999")),
         "db-down": cards.notice_card("We could not save that just now. Your earlier answers are safe."),
     }
     payload = {
@@ -104,11 +113,9 @@ def synthetic_cards() -> dict[str, dict[str, Any]]:
         "still_being_considered",
         "draft_reminder",
     ):
-        found[f"hub-{kind}"] = hub_render(kind, payload, "https://hub.example.org")["attachments"][0]["content"]
+        found[f"hub-{kind}"] = card_of(hub_render(kind, payload, "https://hub.example.org", labels))
     claimed = {**payload, "status": "in_triage", "assigned_to": "Jo Worker", "event": "claimed"}
-    found["hub-claimed"] = hub_render("hub_request_updated", claimed, "https://hub.example.org")["attachments"][0][
-        "content"
-    ]
+    found["hub-claimed"] = card_of(hub_render("hub_request_updated", claimed, "https://hub.example.org", labels))
     decided = {
         **claimed,
         "status": "decided",
@@ -116,25 +123,25 @@ def synthetic_cards() -> dict[str, dict[str, Any]]:
         "hub_outcome": "early_help_intensive",
         "outcome_label": "Early help: intensive / team around the family",
     }
-    found["hub-decided"] = hub_render("hub_request_updated", decided, "https://hub.example.org")["attachments"][0][
-        "content"
-    ]
+    found["hub-decided"] = card_of(hub_render("hub_request_updated", decided, "https://hub.example.org", labels))
     outcome = {
         **decided,
         "next_steps": "Intensive early help: a lead practitioner contacts the family.",
         "reasons": eleven[:3],
     }
-    found["referrer-outcome"] = hub_render("referrer_outcome", outcome)["attachments"][0]["content"]
+    found["referrer-outcome"] = card_of(hub_render("referrer_outcome", outcome, labels=labels))
     return found
 
 
-def check(renderer: Any, name: str, card: dict[str, Any], shots: Path) -> list[str]:
+def check(renderer: Any, name: str, card: dict[str, Any], shots: Path, report: dict[str, Any]) -> list[str]:
     problems = []
     size = len(json.dumps(cards.attachment(card)).encode())
+    report[name] = {"bytes": size}
     if size > TEAMS_CARD_LIMIT:
         problems.append(f"{name}: {size} bytes, over Teams' 28 KB")
     for width in (adaptive_cards.DESKTOP, adaptive_cards.PHONE):
         seen = adaptive_cards.render(renderer, card, width, shots / f"{name}-{width}.png")
+        report[name][f"height_at_{width}px"] = seen["height"]
         where = f"{name} at {width}px"
         if not seen["rendered"]:
             problems.append(f"{where}: not rendered")
@@ -146,12 +153,17 @@ def check(renderer: Any, name: str, card: dict[str, Any], shots: Path) -> list[s
 
 
 def test_every_card_of_a_walk_renders_cleanly(
-    teams: FlaskClient, bot_framework: BotFramework, renderer: Any, shots: Path
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework, renderer: Any, shots: Path
 ) -> None:
     problems: list[str] = []
-    for name, card in {**walk_cards(teams, bot_framework), **synthetic_cards()}.items():
-        problems += check(renderer, name, card, shots)
+    report: dict[str, Any] = {}
+    found = {**walk_cards(teams, bot_framework), **synthetic_cards(teams_app.extensions["labels"])}
+    for name, card in found.items():
+        problems += check(renderer, name, card, shots, report)
+    (shots / "report.json").write_text(json.dumps(report, indent=1))
     assert not problems, "\n".join(problems)
+    assert report["review"]["height_at_390px"] < 1500, "the review card stays short on a phone"
+    assert "Call 999 now" in json.dumps(found["emergency"]["body"][0])
 
 
 def long_review() -> dict[str, Any]:

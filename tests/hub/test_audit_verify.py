@@ -186,3 +186,26 @@ def test_the_audit_key_is_not_the_secret_key_and_a_short_one_is_refused() -> Non
     assert rotated.audit_key() == derived
     with pytest.raises(ConfigurationError, match="AUDIT_KEY is too short"):
         load_settings(environ={"SECRET_KEY": secret, "AUDIT_KEY": "short"})
+
+
+def test_the_clock_checks_the_whole_log_every_night(app: Flask, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from app.cli.audit import register_audit_job, run_audit_check
+
+    assert register_audit_job in app.extensions["clock_jobs"]
+    added: list[dict] = []
+
+    class Scheduler:
+        def add_job(self, func, trigger, **kwargs):  # type: ignore[no-untyped-def]
+            added.append({"func": func, "trigger": trigger, **kwargs})
+
+    register_audit_job(Scheduler(), app)  # type: ignore[arg-type]
+    assert added[0]["func"] is run_audit_check and added[0]["trigger"] == "cron"
+    ids = _events(app, 3)
+    assert run_audit_check(app).problem is None
+    _edit(app, ids[1], actor="staff:someone-else@example.org")
+    with caplog.at_level(logging.INFO, logger="earlyhelp.audit"):
+        verdict = run_audit_check(app)
+    assert verdict.problem is not None and verdict.problem.event_id == ids[1]
+    assert any(r.levelno == logging.ERROR and f"event {ids[1]}" in r.getMessage() for r in caplog.records)

@@ -60,6 +60,8 @@ def test_a_password_change_ends_every_session(app: Flask) -> None:
     _cli(app, "set-password", EMAIL, "--password-stdin", stdin="a brand new password\n")
     assert not _works(client)
     assert not _works(copied)
+    ended = client.get("/hub/requests")  # the sign-in page says why
+    assert "you signed out elsewhere, or your account was changed" in client.get(ended.headers["Location"]).text
 
 
 def test_a_role_change_ends_every_session(app: Flask) -> None:
@@ -109,3 +111,14 @@ def test_a_cookie_from_before_the_session_version_is_refused(app: Flask) -> None
         sess.pop(VERSION_KEY)
         assert sess[SESSION_KEY]
     assert not _works(client)
+
+
+def test_a_copy_kept_alive_by_use_still_ends_after_the_longest_session(app: Flask, clock: FakeClock) -> None:
+    """Someone replaying a copy every few minutes keeps it from idling, but not past HUB_SESSION_MAX_HOURS."""
+    make_account(app, EMAIL, "hub_worker")
+    copied = _copy(app, _signed_in(app))
+    for _ in range(11 * 4):  # every 15 minutes for 11 hours
+        clock.advance(minutes=15)
+        assert _works(copied)
+    clock.advance(minutes=61)
+    assert not _works(copied)

@@ -140,3 +140,34 @@ def test_two_workers_share_counts_through_the_rate_limit_storage(database_url: s
     finally:
         one.extensions["db"].dispose()
         two.extensions["db"].dispose()
+
+
+def test_a_rate_limit_store_outage_never_locks_staff_out_or_fails_the_chat(
+    database_url: str,
+    clock: FakeClock,
+    tmp_path,
+    caplog,  # type: ignore[no-untyped-def]
+) -> None:
+    import logging
+
+    from app import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
+            "TESTING": True,
+            "CLOCK": clock,
+            "RATE_LIMIT_STORAGE_URI": "redis://127.0.0.1:1",  # nothing listens there
+            "AUDIT_CHECKPOINT_FILE": str(tmp_path / "checkpoints.log"),
+        }
+    )
+    try:
+        make_account(app, EMAIL, "hub_worker")
+        with caplog.at_level(logging.WARNING):
+            assert _attempt(app.test_client(), EMAIL, "wrong", "192.0.2.1").status_code == 400
+            assert _attempt(app.test_client(), EMAIL, PASSWORD, "192.0.2.1").status_code == 302
+            assert app.test_client().post("/chat/conversations", json={}).status_code == 201
+        assert any("storage failed" in r.getMessage() for r in caplog.records)
+    finally:
+        app.extensions["db"].dispose()

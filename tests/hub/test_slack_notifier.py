@@ -38,7 +38,7 @@ def submit_request(app: Flask, slack_api: SlackApiStub, answers: dict[str, Any] 
     view = open_by_command(client, slack_api)
     if answers:
         view = walk_to_review_until(client, view, "concern_details")
-        view = submit(client, view, answers["concern_details"])["view"]
+        view = submit(client, view, {"concern_details": answers["concern_details"]})["view"]
     review = walk_to_review(client, view)
     assert submit(client, review, {})["response_action"] == "update"
     with app.extensions["db"].reading() as s:
@@ -203,14 +203,14 @@ def test_outcome_dm_to_the_referrer(slack_app: Flask, slack_api: SlackApiStub) -
 
 def test_user_text_cannot_ping_the_channel_or_spoof_links(slack_app: Flask, slack_api: SlackApiStub) -> None:
     sneaky = "Synthetic: <!channel> <!here> look at <https://evil.example.org|the hub> & <@U0BOSS> please."
-    answers = {**ANSWERS, "concern_details": {"text": sneaky}}
+    answers = {**ANSWERS, "concern_details": sneaky}
     request = submit_request(slack_app, slack_api, answers)
     sweep(slack_app)
     everything = json.dumps([c.params for c in slack_api.calls])
     assert "<!channel>" not in everything.replace(json.dumps(sneaky)[1:-1], "")
     for call in slack_api.to("chat.postMessage"):
         assert "<!channel>" not in json.dumps(call.params) and "<!here>" not in json.dumps(call.params)
-    # Where a person's own words are shown back (the review step) they are plain_text, which Slack never formats.
+    # The person's own words are stored exactly as typed; only what Slack shows is escaped.
     assert request.answers["concern_details"] == sneaky
 
     assert escape("<!channel> & <https://x.example|y>") == "&lt;!channel&gt; &amp; &lt;https://x.example|y&gt;"
@@ -221,13 +221,16 @@ def test_user_text_cannot_ping_the_channel_or_spoof_links(slack_app: Flask, slac
     assert "<!here>" not in rendered and "<@U1>" not in rendered and "&lt;!here&gt;" in rendered
 
 
-def test_review_step_shows_typed_text_as_plain_text(slack_app: Flask, slack_api: SlackApiStub) -> None:
+def test_review_step_shows_typed_text_escaped(slack_app: Flask, slack_api: SlackApiStub) -> None:
     client = slack_app.test_client()
     view = walk_to_review_until(client, open_by_command(client, slack_api), "concern_details")
-    view = submit(client, view, {"text": "Synthetic: <!channel> said something worrying in class today."})["view"]
+    view = submit(client, view, {"concern_details": "Synthetic: <!channel> said something worrying in class today."})[
+        "view"
+    ]
     review = walk_to_review(client, view)
-    shown = [b for b in review["blocks"] if "<!channel>" in json.dumps(b)]
-    assert shown and all(b["text"]["type"] == "plain_text" for b in shown)
+    # The review shows the person's words escaped (mrkdwn), so Slack shows them as typed and never pings anyone.
+    shown = json.dumps(review["blocks"])
+    assert "&lt;!channel&gt;" in shown and "<!channel>" not in shown
 
 
 def test_delivery_to_a_workspace_without_a_token_fails_clearly(slack_app: Flask, slack_api: SlackApiStub) -> None:

@@ -53,3 +53,14 @@ def test_a_revisited_section_sent_again_returns_to_where_the_person_was() -> Non
     waiting = state["step"]
     turn = form_pages.apply_page(FLOW, state, {**ABOUT_YOU, "referrer_name": "Alex Sample"}, NOW)
     assert not turn.errors and turn.answers["referrer_name"] == "Alex Sample" and turn.state["step"] == waiting
+
+
+def test_about_the_child_is_one_page_and_an_adult_still_gets_the_adult_check() -> None:
+    state = form_pages.apply_page(FLOW, past_safety(), ABOUT_YOU, NOW).state
+    [child] = form_pages.page(FLOW, state, NOW)
+    assert {"child_unborn", "child_dob", "child_gender", "existing_support"} <= set(child.ids)
+    answers = {**CHILD, "child_dob": "2005-01-01", "child_gender": "girl"}
+    turn = form_pages.apply_page(FLOW, state, answers, NOW)
+    [check] = form_pages.page(FLOW, turn.state, NOW)
+    assert check.ids == (FLOW.role_id("adult_check"),)
+    assert turn.answers["child_gender"] == "girl"  # answered below the check: kept
