@@ -113,6 +113,7 @@ def _load_staff() -> StaffUser | None:
         if account is None or not account.active or session.get(VERSION_KEY) != account.session_version:
             # Deleted, disabled, or every session of theirs ended (sign-out, new password, new role).
             sign_out_session()
+            g.hub_ended = True
             return None
         staff = StaffUser(account.id, account.email, account.display_name, account.role)
     # Static files do not count as activity worth extending the session for.
@@ -147,6 +148,10 @@ def require_role(*roles: str) -> Callable[[F], F]:
             if staff is None:
                 if g.get("hub_timed_out"):
                     session["hub_notice"] = "You were signed out because you were inactive. Sign in again."
+                elif g.get("hub_ended"):
+                    session["hub_notice"] = (
+                        "You were signed out: you signed out elsewhere, or your account was changed. Sign in again."
+                    )
                 nxt = request.full_path if request.method == "GET" else None
                 return redirect(url_for("hub_sign_in.sign_in", next=nxt.rstrip("?") if nxt else None))
             if not staff.has_role(*roles):

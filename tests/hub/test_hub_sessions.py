@@ -60,6 +60,8 @@ def test_a_password_change_ends_every_session(app: Flask) -> None:
     _cli(app, "set-password", EMAIL, "--password-stdin", stdin="a brand new password\n")
     assert not _works(client)
     assert not _works(copied)
+    ended = client.get("/hub/requests")  # the sign-in page says why
+    assert "you signed out elsewhere, or your account was changed" in client.get(ended.headers["Location"]).text
 
 
 def test_a_role_change_ends_every_session(app: Flask) -> None:
