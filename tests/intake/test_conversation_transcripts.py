@@ -229,7 +229,7 @@ you: The stepfather would hurt the children more if he found out.
 bot: Please check your answers.
 bot+: Not yet mobile: Yes
 you [pick]: submit
-bot: please also phone the hub now on 01632 960100
+bot: Phone the hub now on 01632 960100
 """
     )
     assert result.request is not None
