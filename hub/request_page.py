@@ -109,11 +109,13 @@ def _answer_text(qid: str, value: Any, labels: dict[str, str], indicators: Any, 
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list):
-        if qid == "indicators":
-            return "\n".join(f"• {indicators[v].text if v in indicators else v}" for v in value) or "None"
+        if qid in ("indicators", "suggested_signs") or qid.startswith("indicators."):
+            signs = [v for v in value if v not in ("none", "browse")]  # the list's own "none" and "browse by area"
+            return "\n".join(f"• {indicators[v].text if v in indicators else v}" for v in signs) or "None"
         if qid == "concern_categories":
             return "\n".join(f"• {categories.get(v, labels.get(v, v))}" for v in value) or "None"
-        return "\n".join(f"• {labels.get(str(v), v)}" for v in value) or "None"
+        shown = [labels.get(str(v), v) for v in value if v != "none"]  # a checklist's "none of these"
+        return "\n".join(f"• {label}" for label in shown) or "None"
     if value is None or value == "":
         return "Not given"
     if qid in ("child_dob", "child_due_date") and isinstance(value, str) and len(value) == 10:

@@ -56,8 +56,26 @@ def page(flow: Flow, state: Mapping[str, Any], now: datetime, *, revisit: Revisi
             ahead = advance_form(flow, state, {qid: usual}, now)
             if not ahead.errors and ahead.action is None:
                 nxt = section_form(flow, ahead.state, now, conditional=True)
-                return [form, _whole_section(flow, ahead.state, nxt, now)]
-    return [_whole_section(flow, state, form, now)]
+                return [form, *_with_what_follows(flow, ahead.state, nxt, now)]
+    return _with_what_follows(flow, state, form, now)
+
+
+def _account(flow: Flow) -> tuple[str, ...]:
+    concern = flow.role_id("concern_text")
+    return (concern,) if concern else ()
+
+
+def _with_what_follows(flow: Flow, state: Mapping[str, Any], form: SectionForm, now: datetime) -> list[SectionForm]:
+    """The form's whole section; but when the form is the referrer's account alone (asked right after the danger
+    check), the account and the section after it, so the account costs no page of its own."""
+    if form.ids != _account(flow) or not form.ids or form.ids[0] in engine.normalise(state)["answers"]:
+        return [_whole_section(flow, state, form, now)]
+    placeholder = "x" * max(flow.question(form.ids[0]).min_length, 1)  # only to see which section comes next
+    ahead = advance_form(flow, state, {form.ids[0]: placeholder}, now)
+    if ahead.errors or ahead.action is not None:
+        return [form]
+    nxt = section_form(flow, ahead.state, now, conditional=True)
+    return [form, _whole_section(flow, ahead.state, nxt, now)]
 
 
 def _whole_section(flow: Flow, state: Mapping[str, Any], form: SectionForm, now: datetime) -> SectionForm:

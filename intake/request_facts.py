@@ -56,8 +56,9 @@ def consent_state(answers: dict[str, Any]) -> str:
 def indicator_ids(answers: dict[str, Any]) -> list[str]:
     picked: set[str] = set()
     for key, value in answers.items():
-        if (key == "indicators" or key.startswith("indicators.")) and isinstance(value, list):
-            picked.update(value)
+        signs = key in ("indicators", "suggested_signs") or key.startswith("indicators.")
+        if signs and isinstance(value, list):
+            picked.update(v for v in value if v not in ("none", "browse"))  # the lists' own "none" and "by area"
     return sorted(picked)
 
 

@@ -23,6 +23,7 @@ from intake import form_pages
 from intake.conversation import engine
 from intake.conversation.sections import SectionForm
 from intake.conversation.turn import CANCELLED, CLOSED, SUBMIT, Inbound, Reply, Turn
+from intake.receipt import receipt_for
 from intake.request_facts import facts_from_answers
 from intake.store import audit
 from intake.store.database import Database
@@ -488,27 +489,18 @@ class IntakeService:
     def _submitted_result(self, draft_id: str, request: SupportRequest, now: datetime) -> StepResult:
         d = request.decision
         reasons = [r["text"] for r in d.get("reasons", [])]
-        by = (
-            f" The hub will decide what happens {deadline_words(request.decision_due_at, now)}."
-            if (request.decision_due_at)
-            else ""
+        contacts = self.flow.rules.contacts
+        shown = receipt_for(
+            request.reference or "",
+            request.level,
+            request.route,
+            d,
+            hub_phone=self.flow.hub_urgent_phone,
+            out_of_hours_phone=self.flow.emergency_duty_team_phone,
+            already_sent=(contacts.portal, contacts.hub_email),
+            due_text=deadline_words(request.decision_due_at, now) if request.decision_due_at else None,
         )
-        urgent = ""
-        if d.get("phone_first"):
-            urgent = (
-                f"Because this may be a child protection concern, please also phone the hub now on "
-                f"{self.flow.hub_urgent_phone} (out of hours: the emergency duty team on "
-                f"{self.flow.emergency_duty_team_phone}).\n\n"
-            )
-        text = (
-            f"Thank you. Your request has been sent to the hub. Your reference is {request.reference}.\n\n"
-            + urgent
-            + f"Recommended level of need: {request.level} ({d.get('route_label', request.route)}).\n"
-            + ("Why:\n" + "\n".join(f"- {r}" for r in reasons) + "\n" if reasons else "")
-            + f"\nWhat happens next: {d.get('next_steps', '')} {d.get('timescale', '')}".rstrip()
-            + by
-            + "\n\nThe hub makes the decision; this is the bot's recommendation."
-        )
+        text = shown.text()
         return StepResult(
             draft_id,
             (Reply(text=text, hints={"reference": request.reference, "level": request.level}),),

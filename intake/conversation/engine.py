@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from intake.conversation import fills
 from intake.conversation.commands import GENERAL_HELP, command_of
 from intake.conversation.flow import Flow
 from intake.conversation.plan import choices_for, effective_answers, find, next_step, plan, reconcile
@@ -48,6 +49,7 @@ def start(flow: Flow, now: datetime, profile: Mapping[str, Any] | None = None, *
         "profile": dict(profile or {}),
         "offered": {},
         "changing": None,
+        "filled": {},
         "channel": channel,
     }
     steps = plan(flow, state, today_in_london(now))
@@ -99,6 +101,7 @@ def normalise(state: Mapping[str, Any]) -> dict[str, Any]:
     state.setdefault("profile", {})
     state.setdefault("offered", {})
     state.setdefault("changing", None)
+    state.setdefault("filled", {})
     return state
 
 
@@ -182,6 +185,7 @@ def answer(
     answers[question.id] = value
     if question.kind == "indicators":
         state["offered"][question.id] = [c.value for c in question.choices]
+    fills.apply(flow, question, value, state, today)
     if state["changing"] == question.id:
         state["changing"] = None
     elif question.id not in state["history"]:
@@ -239,6 +243,16 @@ def answer(
 
 def _move_on(flow: Flow, state: dict[str, Any], steps: list[Question], replies: list[Reply]) -> Turn:
     nxt = next_step(steps, state["answers"])
+    while fills.default_for(state, nxt):
+        shown = state["answers"][nxt.id]
+        replies.append(
+            Reply(
+                text=f"I have put {shown} as the {nxt.short.lower()}, from your details. If that is wrong, type "
+                f"'change {nxt.short.lower()}' at the review.",
+                hints={"filled": nxt.id},
+            )
+        )
+        nxt = next_step(steps, state["answers"])
     state["step"] = nxt.id
     replies.append(ask(flow, nxt, state, steps))
     return Turn(state=state, replies=tuple(replies))

@@ -10,15 +10,23 @@ less than it cost to keep right).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from intake.conversation.ages import child_age, child_age_years
+from intake.conversation.fills import BROWSE, NONE
 from intake.conversation.flow import Flow
-from intake.conversation.question import Question
+from intake.conversation.question import NOTHING, Question
+from intake.conversation.relevance import mentions
 from intake.conversation.turn import Choice
+from routing import suggest_indicators
 
 INDICATOR_PAGE_SIZE = 10  # Slack allows at most ten checkbox options in one block.
+# Suggested signs shown at most, so the list with "none of these" and "look through by area" fits one Slack block.
+SUGGESTIONS_SHOWN = 8
+NONE_OF_THESE = Choice(NONE, "None of these")
+BROWSE_BY_AREA = Choice(BROWSE, "Look through all the signs by area")
 
 
 def plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
@@ -36,14 +44,36 @@ def plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
     }
     steps: list[Question] = []
     for q in flow.questions:
-        if not q.applies(values):
+        # A question asked only when something points to it stays asked once answered (its answer is kept).
+        if not q.applies(values) and not (q.otherwise is not NOTHING and q.id in answers):
+            if q.otherwise is not NOTHING:
+                values[q.id] = q.otherwise
+            if q.kind == "suggestions":
+                values["browsing"] = True  # nothing to suggest from: the signs are found by area
             continue
         if q.kind == "indicators":
             steps.extend(_indicator_pages(flow, q, values, today))
+            _note_areas(flow, values, answers, steps)
             continue
+        if q.kind == "suggestions":
+            q = _with_suggestions(flow, q, values, answers, today)
+            if not q.choices:
+                values["browsing"] = True
+                continue
+        elif q.kind == "checklist":
+            q = _with_items(flow, q, values)
+            if len(q.choices) <= 1:
+                continue  # nothing to tick but "none of these"
         steps.append(q)
         if q.id in answers:
             values[q.id] = answers[q.id]
+            if q.role == "concern_text":
+                values["mentions"] = mentions(answers[q.id])
+            if q.kind == "suggestions":
+                picked = answers[q.id] or []
+                values["browsing"] = BROWSE in picked or NONE in picked
+            if q.kind in ("suggestions", "categories"):
+                _note_areas(flow, values, answers, steps)
             if q.id in age_from:
                 age = child_age(*(values.get(k) for k in flow.age_keys), today)
                 if age is None:
@@ -51,6 +81,49 @@ def plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
                 else:
                     values["child_age"] = age
     return steps
+
+
+def _note_areas(flow: Flow, values: dict[str, Any], answers: Mapping[str, Any], steps: list[Question]) -> None:
+    """`areas`: the concern areas chosen, plus every area of every sign ticked so far (for the special questions)."""
+    areas: list[str] = list(values.get(categories_id(flow)) or [])
+    for q in steps:
+        if q.kind in ("suggestions", "indicators") and q.id in answers:
+            for sign in answers[q.id] or []:
+                indicator = flow.rules.indicators.get(sign)
+                for area in indicator.categories if indicator else ():
+                    if area not in areas:
+                        areas.append(area)
+    values["areas"] = areas
+
+
+def _with_suggestions(
+    flow: Flow, q: Question, values: Mapping[str, Any], answers: Mapping[str, Any], today: date
+) -> Question:
+    """The suggestions question with its choices: the signs that match the account, best first, never pre-ticked;
+    signs ticked before (the account since changed) stay offered, so changing the text loses no answer."""
+    text = next((values[x.id] for x in flow.questions if x.role == "concern_text" and x.id in values), "")
+    unborn = bool(values.get(flow.age_keys[0]))
+    age = child_age_years(*(values.get(k) for k in flow.age_keys), today)
+    found = suggest_indicators(flow.rules, text or "", top=SUGGESTIONS_SHOWN, age_years=age, unborn=unborn)
+    choices = [Choice(s.id, s.text) for s in found]
+    shown = {c.value for c in choices}
+    for sign in answers.get(q.id) or []:
+        indicator = flow.rules.indicators.get(sign)
+        if indicator is not None and sign not in shown:
+            choices.append(Choice(sign, indicator.text))
+    if not choices:
+        return replace(q, choices=())
+    return replace(q, choices=(*choices, NONE_OF_THESE, BROWSE_BY_AREA))
+
+
+def _with_items(flow: Flow, q: Question, values: Mapping[str, Any]) -> Question:
+    """A checklist with the items whose questions apply to this child, and "none of these"."""
+    kept = []
+    for choice in q.choices:
+        targets = {f.target for f in q.fills if f.when == choice.value}
+        if all(flow.question(t).applies(values) for t in targets):
+            kept.append(choice)
+    return replace(q, choices=(*kept, NONE_OF_THESE))
 
 
 def _indicator_pages(flow: Flow, q: Question, values: Mapping[str, Any], today: date) -> list[Question]:
@@ -79,9 +152,20 @@ def categories_id(flow: Flow) -> str:
 
 
 def effective_answers(flow: Flow, state: Mapping[str, Any], today: date) -> dict[str, Any]:
-    """The answers to the steps that apply now (answers left behind by a change are ignored)."""
+    """The answers to the steps that apply now (answers left behind by a change are ignored), plus the answer taken
+    for a question not asked because nothing pointed to it (`otherwise`)."""
     answers = state.get("answers", {})
-    return {q.id: answers[q.id] for q in plan(flow, state, today) if q.id in answers}
+    steps = plan(flow, state, today)
+    asked = {q.id for q in steps}
+    out = {q.id: answers[q.id] for q in steps if q.id in answers}
+    for q in flow.questions:
+        if q.otherwise is not NOTHING and q.id not in asked:
+            out[q.id] = q.otherwise
+    return dict(sorted(out.items(), key=lambda kv: _order(flow).get(kv[0].split(".", 1)[0], 0)))
+
+
+def _order(flow: Flow) -> dict[str, int]:
+    return {q.id: n for n, q in enumerate(flow.questions)}
 
 
 def choices_for(flow: Flow, question: Question, answers: Mapping[str, Any]) -> tuple[Choice, ...]:

@@ -24,6 +24,8 @@ KINDS = {
     "multi": "multi",
     "categories": "multi",
     "indicators": "multi",
+    "suggestions": "multi",
+    "checklist": "multi",
     "text": "text",
     "email": "text",
     "phone": "text",
@@ -46,7 +48,7 @@ SECTION_TITLES = {
 }
 # Values worked out from the answers that ask_if may test, besides the answers themselves. `email_codes`: the app
 # wired a check for the `email_code` role (intake/verification/email_step.py), so that question can be answered.
-DERIVED = ("child_age", "has_profile", "channel", "email_codes")
+DERIVED = ("child_age", "has_profile", "channel", "mentions", "areas", "browsing", "email_codes")
 # The channels a conversation runs in (`channel` in ask_if): the browser chat, Slack, Teams.
 CHANNELS = ("web", "slack", "teams")
 _OPERATORS = {"any_of", "not_in", "under", "at_least"}
@@ -59,8 +61,24 @@ ROLES = (
     "age_estimate",
     "adult_check",
     "email_code",
+    "concern_text",
 )
 REQUIRED_ROLES = ("emergency_check", "unborn", "birth_date", "age_estimate")
+
+
+@dataclass(frozen=True)
+class Fill:
+    """Choosing (or, with `chosen=False`, not choosing) `when` answers the question `target` with `value`."""
+
+    when: str
+    target: str
+    value: Any
+    chosen: bool = True
+
+
+# What a free-text answer can also answer (see fills.py): a postcode in an address, a time in an account, a full name.
+EXTRACTS = ("postcode", "when", "name")
+NOTHING = object()  # `otherwise` not set
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,17 @@ class Question:
     category: str | None = None
     page: int = 0
     pages: int = 0
+    # What choosing each choice answers elsewhere (a checklist folding several questions into one).
+    fills: tuple[Fill, ...] = ()
+    # The answer taken when ask_if does not hold (the question is not asked): the unborn question, asked only when
+    # something points to a pregnancy, is otherwise No.
+    otherwise: Any = field(default=NOTHING, hash=False, compare=False)
+    # extract kind -> the question ids a free-text answer also answers when it contains them.
+    extracts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # In the browser chat, answered from an earlier answer when the conditions hold (the child's school is the
+    # teacher's own), and said so; a form shows it filled in instead.
+    default_from: str | None = None
+    default_if: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def input(self) -> str:
@@ -119,6 +148,10 @@ def conditions_hold(conditions: Mapping[str, Any], values: Mapping[str, Any]) ->
             if not any(conditions_hold(group, values) for group in wanted):
                 return False
             continue
+        if key == "all":
+            if not all(conditions_hold(group, values) for group in wanted):
+                return False
+            continue
         if key not in values:
             return False
         if not _holds(values[key], wanted):
@@ -151,9 +184,9 @@ def _check_conditions(where: str, conditions: Any, seen: set[str]) -> None:
     if not isinstance(conditions, dict):
         raise QuestionFileError(f"{where}: ask_if must be a mapping")
     for key, wanted in conditions.items():
-        if key == "any":
+        if key in ("any", "all"):
             if not isinstance(wanted, list) or not wanted:
-                raise QuestionFileError(f"{where}: ask_if 'any' needs a list of condition groups")
+                raise QuestionFileError(f"{where}: ask_if '{key}' needs a list of condition groups")
             for group in wanted:
                 _check_conditions(where, group, seen)
             continue
@@ -163,12 +196,24 @@ def _check_conditions(where: str, conditions: Any, seen: set[str]) -> None:
             raise QuestionFileError(f"{where}: unknown ask_if operator in {sorted(wanted)}")
 
 
+def _fills(where: str, item: Mapping[str, Any], known: set[str]) -> tuple[Fill, ...]:
+    out: list[Fill] = []
+    for c in item.get("choices", ()):
+        for key, chosen in (("fills", True), ("otherwise", False)):
+            for target, value in (c.get(key) or {}).items():
+                if target not in known:
+                    raise QuestionFileError(f"{where}: choice {c['value']!r} fills unknown question {target!r}")
+                out.append(Fill(str(c["value"]), target, value, chosen))
+    return tuple(out)
+
+
 def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(raw, list):
         raise QuestionFileError(f"{path.name}: expected a list of questions")
     questions: list[Question] = []
     seen: set[str] = set()
+    seen_all = {str(item.get("id")) for item in raw if isinstance(item, dict)}
     roles: dict[str, str] = {}
     for i, item in enumerate(raw):
         where = f"{path.name}: question {i + 1}"
@@ -187,11 +232,18 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
             raise QuestionFileError(f"{where}: role {item['role']!r} is already {roles[item['role']]!r}'s")
         if item.get("role") is not None:
             roles[item["role"]] = item["id"]
-        if item["kind"] in ("choice", "multi") and not item.get("choices"):
+        if item["kind"] in ("choice", "multi", "checklist") and not item.get("choices"):
             raise QuestionFileError(f"{where}: a {item['kind']} question needs choices")
         _check_conditions(where, item.get("ask_if", {}), seen)
+        _check_conditions(where, item.get("default_if", {}), seen)
+        if item.get("default_from") is not None and item["default_from"] not in seen:
+            raise QuestionFileError(f"{where}: default_from must name a question asked before it")
         seen.add(item["id"])
         choices = tuple(Choice(str(c["value"]), str(c["label"])) for c in item.get("choices", ()))
+        fills = _fills(where, item, seen_all)
+        extracts = tuple((kind, tuple(targets)) for kind, targets in (item.get("extracts") or {}).items())
+        if any(kind not in EXTRACTS for kind, _ in extracts):
+            raise QuestionFileError(f"{where}: extracts must be among {', '.join(EXTRACTS)}")
         if item["kind"] == "yes_no":
             choices = (Choice("yes", "Yes"), Choice("no", "No"))
         if item["kind"] == "confirm_profile":
@@ -215,8 +267,19 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[Question, ...]:
                 review=bool(item.get("review", True)),
                 role=item.get("role"),
                 ask_if=dict(item.get("ask_if", {})),
+                fills=fills,
+                otherwise=item.get("otherwise", NOTHING),
+                extracts=extracts,
+                default_from=item.get("default_from"),
+                default_if=dict(item.get("default_if", {})),
             )
         )
+    ids = [q.id for q in questions]
+    for q in questions:
+        later = set(ids[ids.index(q.id) + 1 :])
+        targets = {f.target for f in q.fills} | {t for _, ts in q.extracts for t in ts}
+        if not targets <= later:
+            raise QuestionFileError(f"{q.id}: fills or extracts {sorted(targets - later)}, not asked after it")
     if not questions or questions[0].role != "emergency_check":
         raise QuestionFileError(f"{path.name}: the first question must be the emergency_check (safety first)")
     missing = [r for r in REQUIRED_ROLES if r not in roles]

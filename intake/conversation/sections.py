@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import takewhile
 from typing import Any
 
 from intake.conversation import engine
@@ -70,13 +71,15 @@ def section_form(flow: Flow, state: Mapping[str, Any], now: datetime, *, conditi
     if not is_control(current):
         start = steps.index(current) + 1
         pending = {current.id}
-        later = [q for q in steps[start:] if q.section == current.section]
+        later = list(takewhile(lambda q: q.section == current.section, steps[start:]))
         shown = {q.id for q in later}
         candidates = later
         if conditional:
             candidates = _with_conditional(flow, current, later, state, pending)
         for q in candidates:
-            if q.section != current.section or is_control(q):
+            if q.section != current.section:
+                break
+            if is_control(q):
                 break
             if q.id in answers:
                 continue
@@ -147,6 +150,10 @@ def _could_hold(conditions: Mapping[str, Any], values: Mapping[str, Any], undeci
             if not any(_could_hold(group, values, undecided, flow) for group in wanted):
                 return False
             continue
+        if key == "all":
+            if not all(_could_hold(group, values, undecided, flow) for group in wanted):
+                return False
+            continue
         if key in undecided or (key == "child_age" and age_pending):
             continue
         if not conditions_hold({key: wanted}, values):
@@ -163,6 +170,8 @@ def _prefills(questions: list[Question], state: Mapping[str, Any]) -> dict[str, 
             out[q.id] = answers[q.id]
         elif q.section == "about_you" and q.id in profile:
             out[q.id] = profile[q.id]
+        elif q.default_from and answers.get(q.default_from) and conditions_hold(q.default_if, answers):
+            out[q.id] = answers[q.default_from]  # the teacher's own school, for the child's
     return out
 
 

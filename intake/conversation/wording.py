@@ -69,7 +69,7 @@ def ask(flow: Flow, question: Question, state: Mapping[str, Any], steps: list[Qu
     }
     if question.role:
         hints["role"] = question.role
-    hints.update(progress(question, steps))
+    hints.update(progress(question, steps, state))
     if question.min_value is not None or question.max_value is not None:
         hints.update(min=question.min_value, max=question.max_value)
     if question.category:
@@ -93,17 +93,40 @@ def ask(flow: Flow, question: Question, state: Mapping[str, Any], steps: list[Qu
     )
 
 
-def progress(question: Question, steps: list[Question]) -> dict[str, Any]:
-    """Where this question sits: its section's title and "step k of n" among the section's steps that apply now."""
-    mine = [q.id for q in steps if q.section == question.section]
-    number = mine.index(question.id) + 1 if question.id in mine else len(mine) + 1
-    title = SECTION_TITLES.get(question.section, question.section)
+def progress(question: Question, steps: list[Question], state: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Where this question sits: its section's title and "step k of n" among the questions of this stretch of the
+    section (the run of steps in a row with the same section) that the person answers themselves: a question filled
+    from another answer, or that an unanswered checklist or free text before it will fill, is not counted."""
+    filled = set((state or {}).get("filled") or {})
+    answers = (state or {}).get("answers") or {}
+    index = next((n for n, q in enumerate(steps) if q.id == question.id), None)
+    run: list[Question] = []
+    if index is not None:
+        start = index
+        while start > 0 and steps[start - 1].section == question.section:
+            start -= 1
+        end = index
+        while end + 1 < len(steps) and steps[end + 1].section == question.section:
+            end += 1
+        run = steps[start : end + 1]
+    predicted: set[str] = set()
+    mine: list[str] = []
+    for q in run:
+        if q.id != question.id and (q.id in filled or q.id in predicted):
+            continue
+        mine.append(q.id)
+        if q.id not in answers:
+            predicted |= {f.target for f in q.fills} | {t for _, ts in q.extracts for t in ts}
+            if q.kind == "suggestions":  # the ticked signs answer the concern areas
+                predicted |= {x.id for x in run if x.kind == "categories"}
+    number = mine.index(question.id) + 1 if question.id in mine else 1
     total = max(number, len(mine))
+    title = SECTION_TITLES.get(question.section, question.section)
     return {
         "section_title": title,
         "step": number,
         "steps": total,
-        "progress": f"{title}, step {number} of {total}",
+        "progress": f"{title}, step {number} of {total}" if total > 1 else title,
     }
 
 

@@ -115,7 +115,8 @@ class ManyOf(fields.Field):
         else:
             text = clean_text(value)
             if text.casefold().rstrip(".!") in _NONE_OF_THESE:
-                picked = []
+                # A list with its own "None of these" (a checklist) takes it as that choice.
+                picked = ["none"] if any(c.value == "none" for c in self.choices) else []
             elif re.fullmatch(r"[\d\s,;]+", text):
                 picked = re.findall(r"\d+", text)
             else:

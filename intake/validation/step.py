@@ -50,6 +50,8 @@ FIELDS: dict[str, FieldFactory] = {
     "multi": _many,
     "categories": _many,
     "indicators": _many,
+    "suggestions": _many,
+    "checklist": _many,
     "text": _text,
     "number": _number,
     "date": lambda q, c, today, common: answer_fields.PastDate(today=today, **common),

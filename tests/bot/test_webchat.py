@@ -37,7 +37,7 @@ def answer_until_review(
             return data
         if qid.startswith("indicators."):
             body = {"choices": [c["value"] for c in question["choices"][:pick_indicators]]}
-        elif qid == "concern_categories" and qid not in answers:
+        elif qid in ("concern_categories", "suggested_signs") and qid not in answers:
             body = {"choices": [question["choices"][0]["value"]]}
         else:
             assert qid in answers, f"unexpected question {qid}: {question['text']}"
@@ -57,6 +57,7 @@ TYPICAL = {
     "referrer_email": {"text": "alex@school.example.org"},
     "referrer_email_code": {"text": EMAIL_CODE},
     "child_unborn": {"choice": "no"},
+    "child_name": {"text": "Sam Testchild"},
     "child_first_name": {"text": "Sam"},
     "child_last_name": {"text": "Testchild"},
     "child_dob": {"text": "14/03/2016"},
@@ -64,6 +65,9 @@ TYPICAL = {
     "child_address": {"text": "1 Test Street, Blackpool"},
     "child_postcode": {"text": "fy11aa"},
     "child_school": {"text": "Example Primary School"},
+    "child_extras": {"choices": ["none"]},
+    "special_checks": {"choices": ["none"]},
+    "family_told": {"choice": "given"},
     "child_language": {"text": "English"},
     "interpreter_needed": {"choice": "no"},
     "child_disability": {"choice": "no"},
@@ -160,7 +164,7 @@ def test_draft_is_resumed_by_the_same_browser(client: FlaskClient) -> None:
     _send(client, conversation_id, {"choice": "no"})
     resumed = client.post("/chat/conversations").get_json()
     assert resumed["conversation_id"] == conversation_id
-    assert resumed["replies"][-1]["question_id"] == "referrer_name"
+    assert resumed["replies"][-1]["question_id"] == "concern_details"
 
 
 def test_page_renders_the_first_question_and_works_without_javascript(client: FlaskClient) -> None:
@@ -171,13 +175,14 @@ def test_page_renders_the_first_question_and_works_without_javascript(client: Fl
     conversation_id = html.split('name="conversation_id" value="')[1].split('"')[0]
     posted = client.post("/chat/form", data={"conversation_id": conversation_id, "choice": "no"})
     assert posted.status_code == 302
-    assert "What is your full name?" in client.get("/").get_data(as_text=True)
+    assert "What has happened?" in client.get("/").get_data(as_text=True)
 
 
 def test_an_answer_sent_again_is_re_asked_not_applied_to_the_next_question(client: FlaskClient, app) -> None:
     # A browser resends an answer when the response is lost after the service saved it.
     conversation_id = client.post("/chat/conversations").get_json()["conversation_id"]
     _send(client, conversation_id, {"choice": "no", "question_id": "immediate_danger"})
+    _send(client, conversation_id, {**TYPICAL["concern_details"], "question_id": "concern_details"})
     name = {"text": "Alex Example", "question_id": "referrer_name"}
     assert _question(_send(client, conversation_id, name))["question_id"] == "referrer_role"
     again = _send(client, conversation_id, name)
@@ -198,7 +203,7 @@ def test_a_question_id_must_be_a_short_string(client: FlaskClient) -> None:
         )
         assert response.status_code == 400 and '"question_id"' in response.get_json()["error"]
     assert _question(_send(client, conversation_id, {"choice": "no", "question_id": ""}))["question_id"] == (
-        "referrer_name"
+        "concern_details"
     )
 
 
@@ -207,12 +212,12 @@ def test_a_form_posted_twice_without_javascript_is_applied_once(client: FlaskCli
     conversation_id = html.split('name="conversation_id" value="')[1].split('"')[0]
     client.post("/chat/form", data={"conversation_id": conversation_id, "choice": "no"})
     html = client.get("/").get_data(as_text=True)
-    assert '<input type="hidden" name="question_id" value="referrer_name">' in html
-    form = {"conversation_id": conversation_id, "question_id": "referrer_name", "text": "Alex Example"}
+    assert '<input type="hidden" name="question_id" value="concern_details">' in html
+    form = {"conversation_id": conversation_id, "question_id": "concern_details", **TYPICAL["concern_details"]}
     assert client.post("/chat/form", data=form).status_code == 302
     assert client.post("/chat/form", data=form).status_code == 302  # the browser's resend
     html = client.get("/").get_data(as_text=True)
-    assert '<input type="hidden" name="question_id" value="referrer_role">' in html
+    assert '<input type="hidden" name="question_id" value="referrer_name">' in html
 
 
 def test_unknown_pages_are_friendly(client: FlaskClient) -> None:
@@ -226,7 +231,7 @@ HOSTILE = "<script>alert('x')</script> Robert'); DROP TABLE support_requests;-- 
 def test_hostile_text_is_stored_verbatim_and_shown_escaped(client: FlaskClient, app) -> None:
     data = client.post("/chat/conversations").get_json()
     conversation_id = data["conversation_id"]
-    answers = {**TYPICAL, "concern_details": {"text": HOSTILE}, "child_first_name": {"text": HOSTILE[:100]}}
+    answers = {**TYPICAL, "concern_details": {"text": HOSTILE}, "child_name": {"text": f"{HOSTILE[:100]} Testchild"}}
     answer_until_review(client, conversation_id, data, answers)
     page = client.get("/").get_data(as_text=True)  # the page resumes the draft at its review
     assert "<script>alert" not in page and "&lt;script&gt;alert(" in page

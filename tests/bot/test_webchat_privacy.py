@@ -102,7 +102,7 @@ def test_a_visit_stores_nothing_until_the_first_answer(app: Flask) -> None:
     assert again.status_code == 200 and again.get_json()["replies"][-1]["question_id"] == "immediate_danger"
     assert drafts() == 0
     first = person.post(f"/chat/conversations/{cid}/messages", json={"choice": "no"})
-    assert first.get_json()["replies"][-1]["question_id"] == "referrer_name"
+    assert first.get_json()["replies"][-1]["question_id"] == "concern_details"
     assert drafts() == 1
     assert person.post("/chat/conversations").get_json()["conversation_id"] == cid  # resumed, not offered anew
     # Someone else cannot take the id offered to this browser.
@@ -113,7 +113,7 @@ def test_the_no_script_form_stores_the_draft_from_its_first_answer(app: Flask) -
     person = app.test_client()
     cid = person.get("/").get_data(as_text=True).split('name="conversation_id" value="')[1].split('"')[0]
     assert person.post("/chat/form", data={"conversation_id": cid, "choice": "no"}).status_code == 302
-    assert "What is your full name?" in person.get("/").get_data(as_text=True)
+    assert "What has happened?" in person.get("/").get_data(as_text=True)
     assert _answers(app, cid) == {"immediate_danger": False}
 
 

@@ -39,6 +39,7 @@ def test_outage_mid_conversation_keeps_answers_and_resumes(app: Flask, client: F
     data = client.post("/chat/conversations").get_json()
     cid = data["conversation_id"]
     client.post(f"/chat/conversations/{cid}/messages", json={"choice": "no"})
+    client.post(f"/chat/conversations/{cid}/messages", json=TYPICAL["concern_details"])
     with database_down(app):
         failed = client.post(f"/chat/conversations/{cid}/messages", json={"text": "Alex Example"})
         assert failed.status_code == 503
@@ -90,5 +91,5 @@ def test_a_restarted_service_resumes_the_draft(app: Flask, client: FlaskClient, 
     fresh_client.set_cookie("session", client.get_cookie("session").value)
     resumed = fresh_client.post("/chat/conversations").get_json()
     assert resumed["conversation_id"] == cid
-    assert resumed["replies"][-1]["question_id"] == "referrer_name"
+    assert resumed["replies"][-1]["question_id"] == "concern_details"
     fresh.extensions["db"].dispose()

@@ -15,10 +15,11 @@ CHILD = {
 }
 
 
-def test_the_first_page_is_safety_then_about_you() -> None:
+def test_the_first_page_is_safety_then_the_account_then_about_you() -> None:
     forms = form_pages.page(FLOW, engine.start(FLOW, NOW).state, NOW)
-    assert [f.section for f in forms] == ["safety", "about_you"]
-    assert forms[0].ids == ("immediate_danger",) and "referrer_name" in forms[1].ids
+    assert [f.section for f in forms] == ["safety", "concern", "about_you"]
+    assert forms[0].ids == ("immediate_danger",) and forms[1].ids == ("concern_details",)
+    assert "referrer_name" in forms[2].ids
 
 
 def test_a_yes_to_danger_gets_the_999_advice_whatever_is_left_empty() -> None:

@@ -15,28 +15,27 @@ from intake.conversation.turn import Inbound
 from intake.service import IntakeService, StepResult, deadline_words
 from intake.store import AuditEvent, Draft, SupportRequest
 from tests.conftest import FakeClock
-from tests.intake.transcript import ABOUT_YOU, CHILD_SAM, CONCERN_WORDS, CONSENT_GIVEN, GREETING, Chat
+from tests.intake.transcript import (
+    ABOUT_YOU,
+    CHILD_SAM,
+    CONCERN_FIRST,
+    CONSENT_GIVEN,
+    GREETING,
+    NO_SPECIALS,
+    Chat,
+)
 
 TO_REVIEW = (
     GREETING
     + "you: no\n"
+    + CONCERN_FIRST
     + ABOUT_YOU
     + CHILD_SAM
     + """
-bot: What are you worried about?
-you [tick]: neglect
-bot: Neglect and basic care (part 1 of 3)
+bot: Does any of this describe what you have seen or been told?
 you [tick]: ne_02
-bot: Neglect and basic care (part 2 of 3)
-you: none
-bot: Neglect and basic care (part 3 of 3)
-you: none
-bot: Has the child told you
-you: no
-bot: Is your concern about something done by someone who works
-you: no
 """
-    + CONCERN_WORDS
+    + NO_SPECIALS
     + CONSENT_GIVEN
     + "bot: Please check your answers.\n"
 )

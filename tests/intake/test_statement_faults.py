@@ -23,6 +23,7 @@ from tests.conftest import EMAIL_CODE, FakeClock
 # Distinctive synthetic answers, so a leak into any log line shows.
 SECRETS = {
     "referrer_name": "Ottoline Synthetica",
+    "child_name": "Zephyrine",  # one word: the first name, and the last name is asked next
     "child_first_name": "Zephyrine",
     "child_last_name": "Quillfeather",
     "child_address": "7 Imaginary Row, Blackpool",
@@ -81,7 +82,7 @@ def _answer_until(client: FlaskClient, cid: str, data: dict[str, Any], stop: str
         qid = question["question_id"]
         if qid == stop:
             return data
-        if qid.startswith("indicators.") or (qid == "concern_categories" and qid not in ANSWERS):
+        if qid.startswith("indicators.") or (qid in ("concern_categories", "suggested_signs") and qid not in ANSWERS):
             body = {"choices": [question["choices"][0]["value"]]}
         else:
             body = ANSWERS[qid]

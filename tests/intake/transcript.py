@@ -1,7 +1,7 @@
 """Conversation transcripts: the exchange written as bot and person lines, replayed against the intake service.
 
     bot: First, is the child in immediate danger     the next reply contains this text
-    bot+: Postcode: FY1 1AA                          the same reply also contains this text
+    bot+: Postcode: FY1 1AA                          the same reply (its text or an option) also contains this
     you: no                                          the person types this
     you [pick]: given                                the person presses one button (a choice value)
     you [tick]: neglect, physical_harm               the person ticks these boxes (choice values; empty: none)
@@ -52,7 +52,8 @@ class Chat:
             if who == "bot":
                 assert self.pending, f"line {number}: expected the bot to say {text!r}, but it said nothing more"
                 reply = self.pending.pop(0)
-                self.said.append(reply.text)
+                # What the person sees: the text, then the options they can press or tick.
+                self.said.append("\n".join([reply.text, *(c.label for c in reply.choices)]))
                 assert text in reply.text, f"line {number}: expected {text!r} in the bot's reply:\n{reply.text}"
                 continue
             assert who.startswith("you"), f"line {number}: start lines with 'bot:' or 'you:'"
@@ -79,6 +80,18 @@ bot: Hello. I will help you raise a concern
 bot: First, is the child in immediate danger right now?
 """
 
+# The neglect account every main path uses: the catalogue's own words for "Clothing regularly unwashed..." (ne_07)
+# and "Food, supervision and warmth are erratic..." (ne_08), with when it happened, so it is not asked again.
+NEGLECT_TEXT = (
+    "Synthetic test concern: Sam's clothing is regularly unwashed and hygiene problems are noticed by others. "
+    "Food and warmth are erratic at home. It has happened every day this week."
+)
+
+CONCERN_FIRST = f"""
+bot: What has happened? In your own words
+you: {NEGLECT_TEXT}
+"""
+
 ABOUT_YOU = """
 bot: About you. What is your full name?
 you: Alex Example
@@ -98,50 +111,29 @@ you: 246813
 """
 
 CHILD_SAM = """
-bot: About the child. Is your concern about an unborn baby?
-you: no
-bot: What is the child's first name?
-you: Sam
-bot: What is the child's last name
-you: Testchild
+bot: About the child. What is the child's full name?
+you: Sam Testchild
 bot: What is the child's date of birth?
 you: 14/03/2016
 bot: What is the child's gender?
 you: girl
-bot: What is the child's home address
-you: 1 Test Street, Blackpool
-bot: What is the child's home postcode?
-you: fy1 1aa
-bot: Which school, college, nursery
-you: Example Primary School
-bot: What is the main language spoken at home?
-you: English
-bot: Will the child or family need an interpreter
-you: no
-bot: Does the child have a disability or special educational needs?
-you: no
+bot: What is the child's home address, with the postcode
+you: 1 Test Street, Blackpool FY1 1AA
+bot: I have put Example Primary School as the school or setting
+bot: Which of these apply?
+you: none of these
 bot: Who does the child live with?
 you: both_parents
 bot: Who are the parents or carers
 you: Jo Testparent (mother), 01632 960555
-bot: Who else lives in the household
-you: skip
-bot: Does the child already have a social worker or an early help plan?
-you: no
 """
 
-CONCERN_WORDS = """
-bot: In your own words, what have you seen or heard that worries you?
-you: Synthetic test concern: Sam arrived hungry three days this week and ate two breakfasts.
-bot: When did this happen, and how often?
-you: Three times this week
-bot: Has the child said anything about it?
-you: "There is no food at home"
+NO_SPECIALS = """
+bot: Do any of these apply?
+you [tick]: none
 """
 
 CONSENT_GIVEN = """
-bot: Have you spoken to the parents or carers about this request for support?
-you: yes
-bot: Do they agree to this request for support?
+bot: Have you talked to the parents or carers about this request for support, and do they agree?
 you [pick]: given
 """
