@@ -30,8 +30,11 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
         page.locator("#transcript li.bot").filter(has_text=fragment).last.wait_for()
 
     answer_choice("No")
-    wait_for("full name")
+    wait_for("What has happened?")
     assert page.evaluate("document.activeElement.id") == "text"  # focus moves to the next answer box
+    answer_text("Synthetic concern for a browser test: Sam arrived hungry again this morning, the third time.")
+    wait_for("full name")
+    assert page.locator("#progress").inner_text() == "About you, step 1 of 6"
     answer_text("Alex Example")
     wait_for("your role")
     answer_text("Class teacher")
@@ -45,12 +48,9 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
     answer_text("not an email")
     wait_for("does not look like an email")  # bad input: a message and the question again
     answer_text("alex@school.example.org")
-    wait_for("unborn baby")
-    answer_choice("No")
-    wait_for("first name")
-    answer_text("Sam")
-    wait_for("last name")
-    answer_text("Testchild")
+    wait_for("child's full name")
+    assert page.locator("#progress").inner_text().startswith("About the child, step 1 of")
+    answer_text("Sam Testchild")
     wait_for("date of birth")
     answer_text("14/03/2016")
     wait_for("gender")
@@ -84,6 +84,9 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
 def test_an_answer_whose_response_is_lost_is_sent_again_and_not_applied_twice(live_server: str, page: Any) -> None:
     page.goto(live_server + "/")
     page.get_by_role("button", name="No", exact=True).click()
+    page.locator("#transcript li.bot").filter(has_text="What has happened?").last.wait_for()
+    page.locator("#text").fill("Synthetic concern for a browser test: Sam arrived hungry again this morning.")
+    page.get_by_role("button", name="Send").click()
     page.locator("#transcript li.bot").filter(has_text="full name").last.wait_for()
 
     lost: list[str] = []
@@ -106,3 +109,70 @@ def test_an_answer_whose_response_is_lost_is_sent_again_and_not_applied_twice(li
     page.locator("#text").fill("Class teacher")
     page.keyboard.press("Enter")
     page.locator("#transcript li.bot").filter(has_text="kind of organisation").wait_for()
+
+
+SHOTS = [("desktop", 1280, 900), ("phone", 390, 844)]
+
+
+@pytest.mark.parametrize(("name", "width", "height"), SHOTS)
+def test_the_suggested_signs_and_the_checklists_fit_desktop_and_phone(
+    live_server: str, page: Any, name: str, width: int, height: int, tmp_path: Any
+) -> None:
+    """Walk to the suggested signs at each width; nothing is ticked for the person, labels wrap, nothing overflows.
+    Screenshots go to tmp_path (and to $WEBCHAT_SHOTS when set, to look at)."""
+    import os
+    from pathlib import Path
+
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(live_server + "/")
+    shots = Path(os.environ.get("WEBCHAT_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+
+    def say(text: str, fragment: str) -> None:
+        page.locator("#text").fill(text)
+        page.locator("#answer button.primary").click()
+        page.locator("#transcript li.bot").filter(has_text=fragment).last.wait_for()
+
+    def pick(label: str, fragment: str) -> None:
+        page.get_by_role("button", name=label, exact=True).click()
+        page.locator("#transcript li.bot").filter(has_text=fragment).last.wait_for()
+
+    pick("No", "What has happened?")
+    account = (
+        "Synthetic test concern: Sam's clothing is regularly unwashed and other children say she smells. "
+        "She comes in hungry and says there is no food at home. It has happened every day this week."
+    )
+    say(account, "full name")
+    for text, fragment in [
+        ("Alex Example", "your role"),
+        ("Class teacher", "kind of organisation"),
+    ]:
+        say(text, fragment)
+    pick("School or college", "organisation or team")
+    for text, fragment in [
+        ("Example Primary School", "phone number"),
+        ("01632 960123", "work email"),
+        ("alex@school.example.org", "child's full name"),
+        ("Sam Testchild", "date of birth"),
+        ("14/03/2016", "gender"),
+    ]:
+        say(text, fragment)
+    pick("Girl", "home address")
+    say("1 Test Street, Blackpool FY1 1AA", "Which of these apply?")
+    page.screenshot(path=str(shots / f"webchat-extras-{name}.png"), full_page=True)
+    assert page.locator("#progress").inner_text().startswith("About the child, step")
+    page.get_by_label("None of these").check()
+    page.get_by_role("button", name="Continue").click()
+    page.locator("#transcript li.bot").filter(has_text="Who does the child live with?").last.wait_for()
+    pick("Both parents", "parents or carers")
+    say("Jo Testparent (mother)", "Does any of this describe")
+    boxes = page.locator("#answer input[type=checkbox]")
+    assert boxes.count() >= 3 and not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    assert page.get_by_label("Look through all the signs by area").count() == 1
+    overflow = page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+    assert not overflow, "nothing wider than the screen"
+    page.screenshot(path=str(shots / f"webchat-signs-{name}.png"), full_page=True)
+    boxes.first.check()
+    page.get_by_role("button", name="Continue").click()
+    page.locator("#transcript li.bot").filter(has_text="Do any of these apply?").last.wait_for()
+    page.screenshot(path=str(shots / f"webchat-special-{name}.png"), full_page=False)
