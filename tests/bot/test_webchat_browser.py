@@ -36,7 +36,7 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
     assert page.evaluate("document.activeElement.id") == "text"  # focus moves to the next answer box
     answer_text("Synthetic concern for a browser test: Sam arrived hungry again this morning, the third time.")
     wait_for("full name")
-    assert page.locator("#progress").inner_text() == "About you, step 1 of 6"
+    assert page.locator("#progress").inner_text() == "About you, step 1 of 7"  # the six, then the emailed code
     answer_text("Alex Example")
     wait_for("your role")
     answer_text("Class teacher")

@@ -196,6 +196,7 @@ def test_a_whole_request_walked_form_by_form_reaches_submission_in_few_forms() -
         "child_words": "",
         "spoken_to_parents": "yes",
         "consent": "given",
+        "referrer_mail_updates": "no",
         "review": "submit",
     }
     state = engine.start(FLOW, NOW, channel="slack").state

@@ -27,9 +27,13 @@
     li.scrollIntoView({ block: "nearest" });
   }
 
+  // Where the person is ("About the child, step 3 of 6"), above the answer.
+  var progress = document.getElementById("progress");
+
   function render(reply) {
     form.innerHTML = "";
     asking = reply.question_id || null;
+    if (progress) { progress.textContent = (reply.hints && reply.hints.progress) || ""; }
     if (reply.input === "choice") {
       var fs = el("fieldset");
       fs.appendChild(el("legend", "visually-hidden", reply.text));
@@ -46,10 +50,19 @@
       var box = el("fieldset");
       box.appendChild(el("legend", "visually-hidden", reply.text));
       reply.choices.forEach(function (c, i) {
-        var row = el("div", "check");
+        // "None of these" and "Look through all the signs by area" stand apart from the list they answer.
+        var apart = c.value === "none" || c.value === "browse";
+        var row = el("div", apart ? "check apart" : "check");
         var input = el("input"); input.type = "checkbox"; input.id = "c" + i; input.value = c.value;
         var label = el("label", null, c.label); label.htmlFor = input.id;
         row.appendChild(input); row.appendChild(label); box.appendChild(row);
+        // "None of these" clears the ticks above it, and a tick above clears "None of these".
+        input.addEventListener("change", function () {
+          if (!input.checked) { return; }
+          box.querySelectorAll("input:checked").forEach(function (other) {
+            if (other !== input && (c.value === "none" || other.value === "none")) { other.checked = false; }
+          });
+        });
       });
       form.appendChild(box);
       var go = el("button", "primary", "Continue"); go.type = "submit"; form.appendChild(go);
