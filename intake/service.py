@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -493,6 +493,8 @@ class IntakeService:
                 "phone_first": bool(d.get("phone_first")),
                 "decision_due_at": request.decision_due_at.isoformat() if request.decision_due_at else None,
                 "decision_due_text": deadline_words(request.decision_due_at, now) if request.decision_due_at else None,
+                # What the referrer is told, for channels that draw it (the Teams result card).
+                "receipt": asdict(shown),
             },
         )
 

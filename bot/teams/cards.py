@@ -38,7 +38,6 @@ SHOWN_ANSWER = 240
 ANSWER = "answer"
 CHANGE = "change"
 CLEAR = "clear"
-MAX_REASONS = 3
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
 # Chat instructions that mean nothing on a card (an empty box is 'skip'; Back is a button; the box is prefilled).

@@ -73,13 +73,7 @@ class Pages:
         """The card for where the conversation is now."""
         flow = self.intake.flow
         if result.done:
-            contacts = flow.rules.contacts
-            return finished_card(
-                result.replies,
-                result.request,
-                phones=(flow.hub_urgent_phone, flow.emergency_duty_team_phone),
-                already_sent=(contacts.portal, contacts.hub_email),
-            )
+            return finished_card(result.replies, result.request)
         forms = result.forms
         notices = [r for r in result.replies if not cards.is_question(r)]
         if not forms:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.teams.review_card import review_card
 from hub.notifiers.teams import render as hub_render
 from intake.conversation.turn import Choice, Reply
 from intake.labels import Labels
+from intake.receipt import receipt_for
 from tests.bot import adaptive_cards
 from tests.bot.test_teams import action_data, answer, answer_data, change_section, invoke, step_of
 from tests.teams_stubs import BotFramework
@@ -80,20 +82,24 @@ def card_of(message: dict[str, Any]) -> dict[str, Any]:
 def synthetic_cards(labels: Labels) -> dict[str, dict[str, Any]]:
     """Cards the walk does not reach: the urgent result, the database-down notice, the hub's notifications."""
     eleven = [f"Synthetic reason {n}: a sign of need the rules weigh, as the catalogue words it." for n in range(11)]
-    urgent = {
-        "reference": "RFS-2026-000042",
-        "level": 4,
-        "route": "mash_child_protection",
+    decision = {
         "route_label": "Child protection: the hub phones you back",
-        "reasons": eleven,
+        "reasons": [{"text": r} for r in eleven],
         "next_steps": "Phone the hub now on 01632 960000.",
         "timescale": "The hub decides within 1 working day.",
         "phone_first": True,
-        "hub_urgent_phone": "01632 960000",
-        "decision_due_at": "2026-12-09T10:00:00+00:00",
     }
+    urgent = receipt_for(
+        "RFS-2026-000042",
+        4,
+        "mash_child_protection",
+        decision,
+        hub_phone="01632 960000",
+        out_of_hours_phone="01632 960999",
+        due_text="by 10:00 on Wednesday 9 December",
+    )
     found = {
-        "result-urgent": finished_card((), urgent, phones=("01632 960000", "01632 960999")),
+        "result-urgent": finished_card((), {"receipt": asdict(urgent)}),
         "db-down": cards.notice_card("We could not save that just now. Your earlier answers are safe."),
     }
     payload = {
