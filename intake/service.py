@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,51 +21,23 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from intake import form_pages
 from intake.conversation import engine
-from intake.conversation.sections import SectionForm
 from intake.conversation.turn import CANCELLED, CLOSED, SUBMIT, Inbound, Reply, Turn
-from intake.receipt import receipt_for
-from intake.request_facts import facts_from_answers
+from intake.step_result import DraftNotFound, StepResult
 from intake.store import audit
 from intake.store.database import Database
 from intake.store.draft import CANCELLED as DRAFT_CANCELLED
 from intake.store.draft import OPEN, SUBMITTED, Draft, conversation_tag
 from intake.store.draft_step import DraftSteps
-from intake.store.referrer import Referrer
-from intake.store.support_request import SupportRequest, format_reference, name_key
+from intake.store.support_request import SupportRequest
+from intake.submission import SubmitListener, find_referrer, submit_draft, submitted_reply
 from intake.verification import Partners
-from intake.verification.at_submission import Origin, verify_referrer
-from intake.verification.email_step import EmailCodeStep, confirmed_at
-from intake.working_day import LONDON, working_deadline
-from routing import evaluate
+from intake.verification.at_submission import Origin
+from intake.verification.email_step import EmailCodeStep
 
 log = logging.getLogger(__name__)
 
-# Called inside the submission transaction, so what a listener adds (outbox rows, follow-ups) commits with the
-# request or not at all.
-SubmitListener = Callable[[Session, SupportRequest, datetime], None]
 # One step of the pure conversation on a stored state: a message (engine.advance) or a page (form_pages.apply_page).
 Step = Callable[[dict[str, Any]], Turn]
-
-
-class DraftNotFound(LookupError):
-    pass
-
-
-@dataclass(frozen=True)
-class StepResult:
-    draft_id: str
-    replies: tuple[Reply, ...]
-    done: bool = False
-    request: dict[str, Any] | None = None
-    # False when nothing was stored: a conversation offered but not yet answered, or a first answer re-asked.
-    stored: bool = True
-    # For channels that show forms (page / handle_page): the section forms to show now, the message for each answer
-    # that could not be used (by question id), and the section shown again when the page is a revisit (Back).
-    forms: tuple[SectionForm, ...] = ()
-    errors: dict[str, str] = field(default_factory=dict)
-    revisit: str | None = None
-    # The sections holding answers a form can show again, in order (for Back and the review's Change buttons).
-    answered_sections: tuple[str, ...] = ()
 
 
 @dataclass
@@ -89,7 +61,7 @@ class IntakeService:
     ) -> StepResult:
         """Resume this person's open draft on any channel, or start a new one with their remembered details."""
         with self.db.transaction() as s:
-            referrer = self._referrer(s, channel, channel_user_id)
+            referrer = find_referrer(s, channel, channel_user_id)
             if address and referrer is not None:
                 referrer.address = address
             existing = self._open_draft(s, channel, channel_user_id)
@@ -126,7 +98,7 @@ class IntakeService:
             return StepResult(offered, self._begin(s, channel, channel_user_id, now).replies, stored=False)
 
     def _begin(self, s: Session, channel: str, channel_user_id: str, now: datetime) -> engine.Turn:
-        referrer = self._referrer(s, channel, channel_user_id)
+        referrer = find_referrer(s, channel, channel_user_id)
         return engine.start(
             self.flow, now, referrer.profile() if referrer else None, channel=conversation_channel(channel)
         )
@@ -379,7 +351,7 @@ class IntakeService:
     def _new_draft(
         self, s: Session, draft_id: str, owner: tuple[str, str], state: dict[str, Any], now: datetime
     ) -> Draft:
-        referrer = self._referrer(s, *owner)
+        referrer = find_referrer(s, *owner)
         draft = Draft(
             id=draft_id,
             channel=owner[0],
@@ -408,7 +380,7 @@ class IntakeService:
     def remember_address(self, channel: str, channel_user_id: str, address: dict[str, Any], now: datetime) -> bool:
         """Keep how to reach this referrer in their own chat (for the hub's outcome later). False if unknown."""
         with self.db.transaction() as s:
-            referrer = self._referrer(s, channel, channel_user_id)
+            referrer = find_referrer(s, channel, channel_user_id)
             if referrer is None:
                 return False
             if referrer.address != address:
@@ -421,128 +393,11 @@ class IntakeService:
     def _submit(
         self, s: Session, draft: Draft, now: datetime, origin: Origin | None = None
     ) -> SupportRequest | engine.Turn:
-        """Store the request, or, when the stored answers do not make a valid request, the turn that re-asks."""
-        today = now.astimezone(LONDON).date()
-        answers, problems = engine.submission_problems(self.flow, draft.state, today)
-        if problems:
-            log.warning(
-                "conversation %s failed validation at submission (%s)", conversation_tag(draft.id), problems[0].key
-            )
-            return engine.reask(self.flow, draft.state, problems[0], today)
-        rules = self.flow.rules
-        facts = facts_from_answers(answers, today)
-        decision = evaluate(rules, facts)
-        verification = verify_referrer(s, self.partners, draft, answers, origin, confirmed_at(self.flow, draft.state))
-        referrer = self._remember_referrer(s, draft, answers, now)
-        request = SupportRequest(
-            draft_id=draft.id,
-            referrer_id=referrer.id,
-            channel=draft.channel,
-            received_at=now,
-            immediate_danger=bool(answers.get("immediate_danger")),
-            referring_agency=answers.get("referrer_agency"),
-            referring_organisation=answers.get("referrer_organisation"),
-            child_first_name=_known(answers.get("child_first_name")),
-            # The clean answers to the steps that applied: exactly what the person saw at review.
-            child_last_name=_known(answers.get("child_last_name")),
-            child_dob=_date(answers.get("child_dob")),
-            child_due_date=_date(answers.get("child_due_date")),
-            child_postcode=answers.get("child_postcode"),
-            concern_categories=list(answers.get("concern_categories") or []),
-            answers=answers,
-            facts=facts.to_dict(),
-            level=decision.level,
-            route=decision.route,
-            decision=decision.to_dict(),
-            rules_version=decision.rules_version,
-            decision_due_at=working_deadline(now, rules.timescales.decision_working_days, rules.contacts.hub_hours),
-            verified_by=verification.key,
-            verification=verification.to_dict(),
-        )
-        request.child_name_key = name_key(request.child_first_name, request.child_last_name)
-        s.add(request)
-        s.flush()
-        request.reference = format_reference(today.year, request.id)
-        draft.status = SUBMITTED
-        draft.referrer_id = referrer.id
-        audit.record(
-            s,
-            at=now,
-            actor=f"referrer:{referrer.id}",
-            action="request.submitted",
-            request_id=request.id,
-            detail={
-                "reference": request.reference,
-                "level": request.level,
-                "route": request.route,
-                "rules_version": request.rules_version,
-                "channel": request.channel,
-                "verified_by": request.verified_by,
-            },
-        )
-        for listener in self.listeners:
-            listener(s, request, now)
-        s.flush()
-        log.info("request %s submitted: level %s, route %s", request.reference, request.level, request.route)
-        return request
+        return submit_draft(s, self.flow, draft, now, partners=self.partners, listeners=self.listeners, origin=origin)
 
     def _submitted_result(self, draft_id: str, request: SupportRequest, now: datetime) -> StepResult:
-        d = request.decision
-        reasons = [r["text"] for r in d.get("reasons", [])]
-        contacts = self.flow.rules.contacts
-        shown = receipt_for(
-            request.reference or "",
-            request.level,
-            request.route,
-            d,
-            hub_phone=self.flow.hub_urgent_phone,
-            out_of_hours_phone=self.flow.emergency_duty_team_phone,
-            already_sent=(contacts.portal, contacts.hub_email),
-            due_text=deadline_words(request.decision_due_at, now) if request.decision_due_at else None,
-        )
-        text = shown.text()
-        return StepResult(
-            draft_id,
-            (Reply(text=text, hints={"reference": request.reference, "level": request.level}),),
-            done=True,
-            request={
-                "reference": request.reference,
-                "level": request.level,
-                "route": request.route,
-                "route_label": d.get("route_label"),
-                "reasons": reasons,
-                "next_steps": d.get("next_steps"),
-                "timescale": d.get("timescale"),
-                "phone_first": bool(d.get("phone_first")),
-                "decision_due_at": request.decision_due_at.isoformat() if request.decision_due_at else None,
-                "decision_due_text": deadline_words(request.decision_due_at, now) if request.decision_due_at else None,
-                # What the referrer is told, for channels that draw it (the Teams result card).
-                "receipt": asdict(shown),
-            },
-        )
-
-    # -- referrers -------------------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _referrer(s: Session, channel: str, channel_user_id: str) -> Referrer | None:
-        return s.scalar(
-            select(Referrer).where(Referrer.channel == channel, Referrer.channel_user_id == channel_user_id)
-        )
-
-    def _remember_referrer(self, s: Session, draft: Draft, answers: dict[str, Any], now: datetime) -> Referrer:
-        referrer = self._referrer(s, draft.channel, draft.channel_user_id)
-        if referrer is None:
-            referrer = Referrer(channel=draft.channel, channel_user_id=draft.channel_user_id, created_at=now)
-            s.add(referrer)
-        referrer.name = answers.get("referrer_name") or referrer.name
-        referrer.role = answers.get("referrer_role") or referrer.role
-        referrer.agency = answers.get("referrer_agency") or referrer.agency
-        referrer.organisation = answers.get("referrer_organisation") or referrer.organisation
-        referrer.phone = answers.get("referrer_phone") or referrer.phone
-        referrer.email = answers.get("referrer_email") or referrer.email
-        referrer.updated_at = now
-        s.flush()
-        return referrer
+        reply, shown = submitted_reply(self.flow, request, now)
+        return StepResult(draft_id, (reply,), done=True, request=shown)
 
     @staticmethod
     def _actor(draft: Draft) -> str:
@@ -552,20 +407,3 @@ class IntakeService:
 def conversation_channel(channel: str) -> str:
     """The conversation's name for a draft's channel (questions may ask_if on it): the browser chat is 'web'."""
     return "web" if channel == "webchat" else channel
-
-
-def deadline_words(at: datetime, now: datetime) -> str:
-    """'by 10:00 on Wednesday 25 November' in Europe/London (the year too when it is not this year's)."""
-    local = at.astimezone(LONDON)
-    year = f" {local.year}" if local.year != now.astimezone(LONDON).year else ""
-    return f"by {local:%H:%M} on {local:%A} {local.day} {local:%B}{year}"
-
-
-def _known(value: Any) -> str | None:
-    if not value or str(value).strip().casefold() in {"unknown", "not known", "skip"}:
-        return None
-    return str(value).strip()
-
-
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(value) if value else None

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.conversation.turn import Inbound
-from intake.service import IntakeService, StepResult, deadline_words
+from intake.service import IntakeService, StepResult
 from intake.store import AuditEvent, Draft, SupportRequest
+from intake.submission import deadline_words
 from tests.conftest import FakeClock
 from tests.intake.transcript import (
     ABOUT_YOU,
