@@ -194,6 +194,17 @@ def test_an_answer_sent_again_is_re_asked_not_applied_to_the_next_question(clien
     assert _question(role)["question_id"] == "referrer_agency"
 
 
+def test_without_javascript_words_can_be_typed_beside_buttons(client: FlaskClient) -> None:
+    # 'help' and 'back' (and 'change 3' at the review) need a box even where the question has buttons.
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="typed-text"' in html
+    conversation_id = html.split('name="conversation_id" value="')[1].split('"')[0]
+    typed = {"conversation_id": conversation_id, "input": "text", "question_id": "immediate_danger", "text": "help"}
+    assert client.post("/chat/form", data=typed).status_code == 302
+    html = client.get("/").get_data(as_text=True)
+    assert "Immediate danger means" in html and 'name="question_id" value="immediate_danger"' in html
+
+
 def test_a_question_id_must_be_a_short_string(client: FlaskClient) -> None:
     conversation_id = client.post("/chat/conversations").get_json()["conversation_id"]
     for bad in (3, ["immediate_danger"], "x" * 101):
