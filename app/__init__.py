@@ -22,6 +22,7 @@ from app.mail import register_mail
 from app.retention_job import register_retention_job
 from app.slack import register_slack
 from bot.webchat import blueprint as webchat_blueprint
+from bot.webchat.my_requests import blueprint as my_requests_blueprint
 from hub import follow_ups, new_request
 from hub.auth import HUB_MANAGER, add_nav_link
 from hub.dashboard.pages import init_dashboard, parse_child_population
@@ -39,6 +40,8 @@ from intake.service import IntakeService
 from intake.store.audit import SEAL_INFO, AuditSeal
 from intake.store.database import Database
 from intake.verification import Partners
+from intake.verification.email_code import CodePolicy
+from intake.verification.email_step import EmailCodeStep
 from intake.working_day import DEFAULT_HUB_HOURS
 from routing import load_rules
 
@@ -56,6 +59,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     slack_executor = test_config.pop("SLACK_LISTENER_EXECUTOR", None)
     # ... and may deliver send-now mail (one-time codes) inline rather than on the background pool.
     send_now_executor = test_config.pop("OUTBOX_SEND_NOW_EXECUTOR", None)
+    # ... and may fix the one-time codes mailed to referrers, so a test can type one.
+    make_code = test_config.pop("EMAIL_CODE_MAKER", None)
     app = Flask(__name__, instance_relative_config=True)
     security.install_input_checks(app)
     settings = load_settings(overrides=test_config, instance_path=app.instance_path)
@@ -83,19 +88,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         if value
     }
     rules = load_rules(settings.get("RULES_FILE") or None, contacts=contacts or None)
-    flow = Flow.build(rules)
+    # The browser chat confirms the referrer's work email with a code mailed to it (intake/verification/).
+    email_step = EmailCodeStep(
+        CodePolicy(
+            key=settings.secret_key.encode(),
+            remember_days=settings.integer("EMAIL_VERIFIED_DAYS"),
+            **({"make_code": make_code} if make_code else {}),
+        )
+    )
+    flow = Flow.build(rules, role_checks={"email_code": email_step.check})
+    email_step.flow = flow
     partners = Partners.parse(
         settings.get("REFERRER_EMAIL_DOMAINS"),
         settings.get("SLACK_PARTNER_TEAMS"),
         settings.get("TEAMS_PARTNER_TENANTS"),
     )
-    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat], partners=partners)
+    intake = IntakeService(db=db, flow=flow, listeners=[mark_repeat], partners=partners, email_step=email_step)
 
     app.extensions["settings"] = settings
     app.extensions["db"] = db
     app.extensions["audit_seal"] = seal
     app.extensions["rules"] = rules
     app.extensions["intake"] = intake
+    app.extensions["email_codes"] = email_step.policy
     # The words every channel shows for stored codes (intake.labels), from the questions and the rules.
     app.extensions["labels"] = Labels.of(flow.question("referrer_agency").choices, rules)
     app.jinja_env.globals["labels"] = app.extensions["labels"]
@@ -106,6 +121,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_mail(app, executor=send_now_executor)
 
     app.register_blueprint(webchat_blueprint)
+    app.register_blueprint(my_requests_blueprint)
     init_hub(app)
     init_dashboard(app, parse_child_population(settings.get("CHILD_POPULATION")))
     app.register_blueprint(failed_messages_blueprint)
@@ -119,7 +135,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limits = security.RateLimits(settings.get("RATE_LIMIT_STORAGE_URI") or "memory://")
     chat_limit = security.chat_limit(settings)
     if chat_limit:
-        for endpoint in ("webchat.create_conversation", "webchat.post_message", "webchat.form_post"):
+        for endpoint in (
+            "webchat.create_conversation",
+            "webchat.post_message",
+            "webchat.form_post",
+            "my_requests.ask_for_code",
+            "my_requests.confirm_code",
+        ):
             limits.apply(app, endpoint, chat_limit)
     if settings.get("TEAMS_APP_ID"):
         _register_teams(app, settings, intake, clock)
@@ -169,6 +191,7 @@ def _register_outbox(
         hours=rules.contacts.hub_hours or DEFAULT_HUB_HOURS,
         hub_destinations=hub_destinations,
         manager_destinations=manager_destinations,
+        summary_mail=tuple(a.strip() for a in settings.get("HUB_MANAGER_EMAILS").split(",") if a.strip()),
         public_url=settings.public_url,
         retry=retry,
     )

@@ -218,6 +218,17 @@ SETTINGS: tuple[Setting, ...] = (
         "an address outside them may still submit, and the hub sees it is not on the list; none turns the check off",
     ),
     Setting(
+        "HUB_MANAGER_EMAILS",
+        "",
+        "Hub managers' work emails, comma-separated: the Monday summary's headline figures are mailed to each",
+    ),
+    Setting(
+        "EMAIL_VERIFIED_DAYS",
+        "30",
+        "A browser that confirmed a work email with a mailed code is not asked for a code for that address again "
+        "for this many days",
+    ),
+    Setting(
         "SLACK_PARTNER_TEAMS",
         "",
         "Partner Slack workspace ids, comma-separated, each optionally =name (T0123ABCD=Blackpool schools); "

@@ -5,6 +5,7 @@ from hub.dashboard.kept_months import DashboardMonth
 from hub.staff import StaffAccount
 from intake.store import AuditEvent, Base, Draft, Referrer, SupportRequest
 from intake.store.child_match import ChildMatch
+from intake.store.email_code import EmailCode
 from intake.store.follow_up import FollowUp
 from intake.store.outbox import OutboxMessage
 from intake.store.referrer_notice import ReferrerNotice
@@ -16,6 +17,7 @@ __all__ = [
     "ChildMatch",
     "DashboardMonth",
     "Draft",
+    "EmailCode",
     "FollowUp",
     "OutboxMessage",
     "Referrer",

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from intake.retention import RetentionReport, purge_personal_data
+from intake.verification.email_code import forget_old_codes
 
 log = logging.getLogger("earlyhelp.retention")
 
@@ -18,11 +19,13 @@ def run_retention(app: Flask) -> RetentionReport:
     settings = app.extensions["settings"]
     with app.extensions["db"].transaction() as session:
         report = purge_personal_data(session, app.extensions["clock"](), settings.integer("RETENTION_DAYS"))
+        codes = forget_old_codes(session, app.extensions["email_codes"], app.extensions["clock"]())
     log.info(
-        "retention: %d requests and %d referrers redacted, %d stale drafts deleted",
+        "retention: %d requests and %d referrers redacted, %d stale drafts and %d old email codes deleted",
         report.requests_redacted,
         report.referrers_redacted,
         report.drafts_deleted,
+        codes,
     )
     return report
 

@@ -233,7 +233,7 @@ def _comparable(facts: Facts, default_age: float | None = None) -> dict[str, Any
     if out["child_age_years"] is None and not out["unborn"]:
         out["child_age_years"] = default_age
     if out["child_age_years"] is not None:
-        out["child_age_years"] = round(out["child_age_years"], 1)
+        out["child_age_years"] = round(out["child_age_years"] * 12)  # in months: a date of birth is whole days
     return out
 
 

@@ -43,6 +43,7 @@ def receipt_payload(request: SupportRequest) -> dict[str, Any]:
     decision = request.decision or {}
     return {
         **request.summary(),
+        "received_at": request.received_at.isoformat(),
         "reasons": [r.get("text") for r in decision.get("reasons", []) if isinstance(r, dict) and r.get("text")],
         "next_steps": decision.get("next_steps"),
         "timescale": decision.get("timescale"),

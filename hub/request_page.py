@@ -22,6 +22,7 @@ from hub.queue import is_urgent, span, verified_view
 from hub.staff import staff_choices
 from intake import triage
 from intake.actor import display_actor
+from intake.referrer_reach import reachable
 from intake.store import audit
 from intake.store.audit import AuditEvent
 from intake.store.child_match import VERDICTS, possible_matches, record_verdict
@@ -47,6 +48,7 @@ ACTION_LABELS = {
     "audit.exported": "Audit trail exported",
     "follow_up.snoozed": "Follow-up snoozed",
     "follow_up.cancelled": "Follow-up cancelled",
+    "follow_up.done": "Follow-up marked done",
     "emergency.advised": "Told to call 999",
 }
 OUTBOX_LABELS = {
@@ -169,6 +171,8 @@ def render_request(request_id: int, *, errors: dict[str, str] | None = None, for
             "staff_options": _staff_names(s) if staff.has_role(HUB_MANAGER) else [],
             "follow_ups": _follow_ups(s, r),
             "verified": verified_view(r),
+            # Nothing reaches this referrer (no chat address, no confirmed email): the hub phones them.
+            "phone_referrer": None if reachable(r) else (r.referrer.phone if r.referrer else None) or "no number given",
         }
         html = render_template(
             "hub/request.html",
@@ -352,6 +356,19 @@ def cancel_follow_up(request_id: int, follow_up_id: int) -> Response:
         follow_up_id,
         lambda s: follow_ups.cancel(s, follow_up_id, request.form.get("reason", ""), staff.actor, now()),
         "Follow-up cancelled.",
+    )
+
+
+@blueprint.post("/hub/requests/<int:request_id>/follow-ups/<int:follow_up_id>/done")
+@require_role(HUB_WORKER)
+def follow_up_done(request_id: int, follow_up_id: int) -> Response:
+    staff = current_staff()
+    assert staff is not None
+    return _change_follow_up(
+        request_id,
+        follow_up_id,
+        lambda s: follow_ups.mark_done(s, follow_up_id, request.form.get("note", ""), staff.actor, now()),
+        "Marked done.",
     )
 
 

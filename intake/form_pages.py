@@ -10,6 +10,10 @@ section API says is asked now, so the chat, Slack and Teams ask the same questio
   below. A "yes" still stops everything for the 999 advice: then only what was filled in is kept, and nothing left
   empty below stands in the advice's way. The page with the advice asks "record the details now?" above the
   section that follows a "yes" in the same way.
+- The signs of need come first from the referrer's own account: the "What you are worried about" page shows the
+  signs suggested from what they wrote (never ticked for them) and not the areas, which the ticked signs answer.
+  Only "None of these" or "Look through all the signs by area" leads to the areas, then the signs per area, on
+  the pages after it (as in the browser chat).
 - Back shows a section again with every answer in it, so going back never throws an answer away (the chat's
   'back' forgets the last answer; a form keeps it until it is changed).
 """
@@ -23,11 +27,12 @@ from types import SimpleNamespace
 from typing import Any
 
 from intake.conversation import engine
+from intake.conversation.fills import BROWSE, NONE
 from intake.conversation.flow import Flow
 from intake.conversation.plan import plan
 from intake.conversation.question import SECTION_TITLES
 from intake.conversation.sections import SectionForm, advance_form, is_control, section_form
-from intake.conversation.turn import Turn
+from intake.conversation.turn import Reply, Turn
 from intake.conversation.wording import ask
 
 # A page the person reaches by going back: the section it shows again.
@@ -36,6 +41,8 @@ Revisit = str
 # immediate danger?" (no), and after the 999 advice "record the details now?" (yes).
 _CARRY_ON = {"emergency_check": "no", "emergency_carry_on": "yes"}
 _NO_CONDITIONS = SimpleNamespace(ask_if={})
+# Above the concern areas when they follow the suggested signs as their fallback.
+_AREAS_LEAD = "If none of the signs above fits, or to look through all the signs by area:"
 
 
 def _blank(raw: Any) -> bool:
@@ -47,7 +54,11 @@ def page(flow: Flow, state: Mapping[str, Any], now: datetime, *, revisit: Revisi
     if revisit is not None:
         again = revisit_form(flow, state, now, revisit)
         if again is not None:
-            return [again]
+            return [_signs_first(flow, state, again)]
+    return [_signs_first(flow, state, form) for form in _forms(flow, state, now)]
+
+
+def _forms(flow: Flow, state: Mapping[str, Any], now: datetime) -> list[SectionForm]:
     state = engine.normalise(state)
     form = section_form(flow, state, now, conditional=True)
     for role, usual in _CARRY_ON.items():
@@ -58,6 +69,44 @@ def page(flow: Flow, state: Mapping[str, Any], now: datetime, *, revisit: Revisi
                 nxt = section_form(flow, ahead.state, now, conditional=True)
                 return [form, *_with_what_follows(flow, ahead.state, nxt, now)]
     return _with_what_follows(flow, state, form, now)
+
+
+def _signs_first(flow: Flow, state: Mapping[str, Any], form: SectionForm) -> SectionForm:
+    """While the suggested signs are on the form unanswered (or answered with signs), the signs by area are not: the
+    concern areas follow the suggestions as the fallback, optional, for 'None of these' or 'Look through all the
+    signs by area' (the ticked signs answer the areas), and the signs of the areas chosen come on the next page."""
+    kinds = {q.id: q.kind for q in flow.questions}
+    suggestions = [qid for qid in form.ids if kinds.get(qid) == "suggestions"]
+    if not suggestions:
+        return form
+    picked = engine.normalise(state)["answers"].get(suggestions[0])
+    if picked is not None and (BROWSE in picked or NONE in picked):
+        return form
+    kept: list[Reply] = []
+    for reply in form.questions:
+        kind = kinds.get((reply.question_id or "").split(".", 1)[0])
+        if kind == "indicators":
+            continue
+        if kind == "categories":
+            reply = dataclasses.replace(
+                reply, text=f"{_AREAS_LEAD} {reply.text}", hints={**reply.hints, "conditional": True}
+            )
+        kept.append(reply)
+    shown = {r.question_id for r in kept}
+    return dataclasses.replace(
+        form, questions=tuple(kept), prefills={k: v for k, v in form.prefills.items() if k in shown}
+    )
+
+
+def _without_unneeded_areas(flow: Flow, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """A page's answers without a blank areas field when signs were ticked among the suggestions (they answer it)."""
+    out = dict(answers)
+    suggestions = next((q.id for q in flow.questions if q.kind == "suggestions"), None)
+    areas = next((q.id for q in flow.questions if q.kind == "categories"), None)
+    picked = out.get(suggestions) if suggestions else None
+    if areas in out and _blank(out[areas]) and picked and BROWSE not in picked and NONE not in picked:
+        out.pop(areas)
+    return out
 
 
 def _account(flow: Flow) -> tuple[str, ...]:
@@ -167,6 +216,7 @@ def apply_page(flow: Flow, state: Mapping[str, Any], answers: Mapping[str, Any],
 
     When the page says the child is in immediate danger, only the answers given are kept: a required field left
     empty below must not put an error in front of the 999 advice."""
+    answers = _without_unneeded_areas(flow, answers)
     danger = flow.role_id("emergency_check")
     before = engine.normalise(state)["answers"].get(danger)
     turn = advance_form(flow, state, answers, now)

@@ -1,5 +1,6 @@
-"""What a browser-chat referrer sees about their own requests when they come back: notices the outbox stored for
-them (outcomes, "still being considered", check-ins) and the requests they raised with where each one is.
+"""What a referrer sees about their own requests: in the browser chat when they come back, the notices the outbox
+stored for them (outcomes, "still being considered", check-ins) and the requests they raised with where each one is;
+on /my-requests, after confirming their work email by code, every request raised with that email on any channel.
 
 Reading the notices marks them read, so each is highlighted once.
 """
@@ -9,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from intake.store.database import Database
 from intake.store.referrer import Referrer
 from intake.store.referrer_notice import ReferrerNotice, mark_read, notices_for
 from intake.store.support_request import SupportRequest
+from intake.triage import NEXT_STEPS
 
 
 @dataclass(frozen=True)
@@ -75,4 +77,58 @@ def updates_for(db: Database, channel: str, channel_user_id: str, now: datetime,
     return ReferrerUpdates(notices, requests)
 
 
-__all__ = ["Notice", "RaisedRequest", "ReferrerNotice", "ReferrerUpdates", "updates_for"]
+@dataclass(frozen=True)
+class OwnRequest:
+    """One of a referrer's requests as /my-requests shows it: where it is and what the hub decided, never the child
+    or the concern (the page is reached by an emailed code, so it shows what a mail may)."""
+
+    reference: str | None
+    received_at: datetime
+    status: str
+    level: int
+    route_label: str
+    decision_due_at: datetime | None
+    decided_at: datetime | None
+    hub_outcome: str | None
+    hub_level: int | None
+    next_steps: str | None
+
+
+def requests_for_email(db: Database, email: str, limit: int = 50) -> tuple[OwnRequest, ...]:
+    """The requests whose referrer gave this work email (on any channel), newest first."""
+    with db.reading() as s:
+        rows = s.scalars(
+            select(SupportRequest)
+            .join(Referrer, Referrer.id == SupportRequest.referrer_id)
+            .where(func.lower(Referrer.email) == email.strip().casefold())
+            .order_by(SupportRequest.received_at.desc())
+            .limit(limit)
+        ).all()
+        return tuple(
+            OwnRequest(
+                reference=r.reference,
+                received_at=r.received_at,
+                status=r.status,
+                level=r.level,
+                route_label=(r.decision or {}).get("route_label") or r.route,
+                decision_due_at=r.decision_due_at,
+                decided_at=r.decided_at,
+                hub_outcome=r.hub_outcome,
+                hub_level=r.hub_level,
+                next_steps=NEXT_STEPS.get(r.hub_outcome or "")
+                if r.hub_outcome
+                else (r.decision or {}).get("next_steps"),
+            )
+            for r in rows
+        )
+
+
+__all__ = [
+    "Notice",
+    "OwnRequest",
+    "RaisedRequest",
+    "ReferrerNotice",
+    "ReferrerUpdates",
+    "requests_for_email",
+    "updates_for",
+]

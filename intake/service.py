@@ -34,6 +34,7 @@ from intake.store.referrer import Referrer
 from intake.store.support_request import SupportRequest, format_reference, name_key
 from intake.verification import Partners
 from intake.verification.at_submission import Origin, verify_referrer
+from intake.verification.email_step import EmailCodeStep, confirmed_at
 from intake.working_day import LONDON, working_deadline
 from routing import evaluate
 
@@ -74,6 +75,8 @@ class IntakeService:
     listeners: list[SubmitListener] = field(default_factory=list)
     # The council's partner lists, each request's referrer is checked against at submission.
     partners: Partners = field(default_factory=Partners)
+    # The browser chat's emailed-code step (intake/verification/email_step.py); None: no code is asked for.
+    email_step: EmailCodeStep | None = None
     steps: DraftSteps = field(init=False)
 
     def __post_init__(self) -> None:
@@ -198,7 +201,7 @@ class IntakeService:
             return engine.advance(self.flow, state, inbound, now)
 
         try:
-            return self._handle(draft_id, step, now, owner, origin, start and owner is not None)
+            return self._handle(draft_id, step, now, owner, origin, start and owner is not None, inbound=inbound)
         except (StaleDataError, IntegrityError):
             # Another delivery of the same message won the race; report what it did.
             log.info("conversation %s changed under us; answering from the stored state", conversation_tag(draft_id))
@@ -274,6 +277,7 @@ class IntakeService:
         origin: Origin | None = None,
         start: bool = False,
         draw: bool = False,
+        inbound: Inbound | None = None,
     ) -> StepResult:
         # Most answers only move the conversation on: one read and one version-guarded write, no transaction.
         # Anything more (an emergency to audit, a submission, a cancellation, a finished draft) takes the
@@ -289,12 +293,14 @@ class IntakeService:
                 was_emergency = draft.state.get("answers", {}).get(emergency_check)
                 turn = step(draft.state)
                 newly_emergency = turn.answers.get(emergency_check) and not was_emergency
-                if turn.action is None and not newly_emergency:
+                step_codes = self.email_step
+                codes = inbound is not None and step_codes is not None and step_codes.involved(draft.state, turn.state)
+                if turn.action is None and not newly_emergency and not codes:
                     # A re-asked question (a bad answer, 'help', a stale form) changes nothing worth a write.
                     if turn.state != draft.state and not conn.save(draft, turn.state, now):
                         raise StaleDataError(f"draft {draft_id} was saved by another request")
                     return self._drawn(draft_id, turn, now, draw)
-        return self._handle_in_transaction(draft_id, step, now, owner, origin, start, draw)
+        return self._handle_in_transaction(draft_id, step, now, owner, origin, start, draw, inbound)
 
     def _handle_in_transaction(
         self,
@@ -305,6 +311,7 @@ class IntakeService:
         origin: Origin | None = None,
         start: bool = False,
         draw: bool = False,
+        inbound: Inbound | None = None,
     ) -> StepResult:
         with self.db.transaction() as s:
             draft = s.get(Draft, draft_id)
@@ -327,7 +334,7 @@ class IntakeService:
                     done=True,
                 )
             was_emergency = draft.state.get("answers", {}).get(self.flow.roles["emergency_check"])
-            turn = step(draft.state)
+            turn = self._advance(s, draft, step, inbound, origin, now)
             draft.state = turn.state
             draft.step = turn.state.get("step")
             draft.updated_at = now
@@ -352,6 +359,22 @@ class IntakeService:
                     draft.state = {"answers": {}, "status": "cancelled"}
                 return StepResult(draft_id, turn.replies, done=True)
             return self._drawn(draft_id, turn, now, draw)
+
+    def _advance(
+        self, s: Session, draft: Draft, step: Step, inbound: Inbound | None, origin: Origin | None, now: datetime
+    ) -> Turn:
+        """One step of the conversation, with the emailed-code step around it when the app has one (one question at
+        a time only: the browser chat)."""
+        codes = self.email_step
+        if codes is None or inbound is None:
+            return step(draft.state)
+        # The browser's long-lived token (bot/webchat), so a confirmation is remembered beyond this session.
+        token = (origin or {}).get("browser") or f"{draft.channel}:{draft.channel_user_id}"
+        state = engine.normalise(draft.state)
+        early = codes.before(s, state, inbound, token, now)
+        if isinstance(early, Turn):
+            return early
+        return codes.after(s, engine.advance(self.flow, state, early or inbound, now), token, now)
 
     def _new_draft(
         self, s: Session, draft_id: str, owner: tuple[str, str], state: dict[str, Any], now: datetime
@@ -409,7 +432,7 @@ class IntakeService:
         rules = self.flow.rules
         facts = facts_from_answers(answers, today)
         decision = evaluate(rules, facts)
-        verification = verify_referrer(s, self.partners, draft, answers, origin)
+        verification = verify_referrer(s, self.partners, draft, answers, origin, confirmed_at(self.flow, draft.state))
         referrer = self._remember_referrer(s, draft, answers, now)
         request = SupportRequest(
             draft_id=draft.id,

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.actor import display_actor, identity_of_actor
-from intake.referrer_reach import tell_referrer
+from intake.referrer_reach import phone_the_referrer, reachable, tell_referrer
 from intake.store import audit
 from intake.store.outbox import OutboxMessage, enqueue
 from intake.store.support_request import AWAITING_DECISION, DECIDED, IN_TRIAGE, SupportRequest
@@ -292,6 +292,7 @@ def referrer_outcome_payload(request: SupportRequest, decision: HubDecision) -> 
     return {
         **request.summary(),
         "request_id": request.id,
+        "received_at": request.received_at.isoformat(),
         "hub_outcome": decision.outcome,
         "outcome_label": decision.outcome_label,
         "hub_level": decision.hub_level,
@@ -302,11 +303,14 @@ def referrer_outcome_payload(request: SupportRequest, decision: HubDecision) -> 
 
 
 def _tell_referrer(session: Session, request: SupportRequest, decision: HubDecision, now: datetime) -> None:
-    """The outcome goes back where the referrer hears from the service (intake.referrer_reach).
+    """The outcome goes back where the referrer hears from the service (intake.referrer_reach); when nothing
+    reaches them, the hub is asked to phone them, and that stays open until a person marks it done.
 
     Only the outcome, level and what happens next: the hub's rationale is the hub's record, not the referrer's.
     """
     tell_referrer(session, request, "referrer_outcome", referrer_outcome_payload(request, decision), now)
+    if not reachable(request):
+        phone_the_referrer(session, request, now, "no chat or confirmed email: tell them the outcome by phone")
 
 
 def _update_hub_messages(

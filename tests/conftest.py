@@ -21,6 +21,8 @@ from app.cli.database import upgrade
 from intake.store.database import normalise_url
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Every one-time code the test app mails (the real app makes a random one each time).
+EMAIL_CODE = "246813"
 
 
 class FakeClock:
@@ -111,6 +113,7 @@ def app(database_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[Flask]:
             "TESTING": True,
             "CLOCK": clock,
             "OUTBOX_SEND_NOW_EXECUTOR": InlineExecutor(),
+            "EMAIL_CODE_MAKER": lambda: EMAIL_CODE,
         }
     )
     yield app

@@ -9,6 +9,7 @@ conversation is only offered until its first answer: the draft is stored then, s
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    after_this_request,
     current_app,
     jsonify,
     redirect,
@@ -40,6 +42,9 @@ CHANNEL = "webchat"
 IDENTITY = "webchat_id"
 SEEN = "webchat_seen"
 OFFERED = "webchat_offered"
+# A long-lived random token naming this browser (not its chat identity, which ends with the session), so a work
+# email it confirmed with a code is remembered for EMAIL_VERIFIED_DAYS. Stored server-side only as a keyed tag.
+BROWSER = "earlyhelp_browser"
 # The last-seen time is signed again at most this often, so most messages leave the cookie as it is.
 SEEN_REFRESH_SECONDS = 60
 NOT_FOUND = "No conversation has that id. Start a new one with POST /chat/conversations."
@@ -87,13 +92,42 @@ def _offer(identity: str) -> StepResult:
     return result
 
 
+def browser_token() -> str:
+    """This browser's long-lived token (made on first use); its cookie is renewed on each answer."""
+    token = request.cookies.get(BROWSER, "")
+    if not (20 <= len(token) <= 100 and token.replace("-", "").replace("_", "").isalnum()):
+        token = secrets.token_urlsafe(32)
+    days = current_app.extensions["settings"].integer("EMAIL_VERIFIED_DAYS")
+
+    @after_this_request
+    def keep(response: Response) -> Response:
+        response.set_cookie(
+            BROWSER,
+            token,
+            max_age=days * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
+        return response
+
+    return token
+
+
 def _answer(conversation_id: str, inbound: Inbound) -> StepResult:
     """Apply an answer to this browser's conversation; DraftNotFound for anyone else's, or none."""
     identity = _identity(create=False)
     if identity is None or not conversation_id:
         raise DraftNotFound(conversation_id)
     offered = conversation_id == session.get(OFFERED)
-    result = _service().handle(conversation_id, inbound, _now(), owner=(CHANNEL, identity), start=offered)
+    result = _service().handle(
+        conversation_id,
+        inbound,
+        _now(),
+        owner=(CHANNEL, identity),
+        start=offered,
+        origin={"browser": browser_token()},
+    )
     if offered and result.stored:
         session.pop(OFFERED, None)  # the draft exists now; the next conversation gets a new id
     return result

@@ -24,7 +24,7 @@ from hub.follow_ups.drafts import delete_abandoned_drafts, remind_idle_drafts
 from hub.follow_ups.kinds import AFTER_DECISION, EARLY_HELP_KINDS, LABELS, TRIAGE_KINDS, is_early_help
 from hub.follow_ups.plan import FollowUpPlan
 from hub.follow_ups.schedule import note_decision, schedule, schedule_after_decision
-from hub.follow_ups.snooze import FollowUpChangeError, cancel, snooze
+from hub.follow_ups.snooze import FollowUpChangeError, cancel, mark_done, snooze
 from hub.follow_ups.sweep import FollowUpReport, run_due
 from hub.follow_ups.timeline import FollowUpView, follow_ups_for, list_follow_ups
 from hub.follow_ups.weekly_summary import send_weekly_summary, weekly_figures, weekly_summary_due
@@ -43,6 +43,7 @@ __all__ = [
     "follow_ups_for",
     "is_early_help",
     "list_follow_ups",
+    "mark_done",
     "note_decision",
     "remind_idle_drafts",
     "run_due",

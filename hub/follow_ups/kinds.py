@@ -16,6 +16,7 @@ LABELS: dict[str, str] = {
     "early_help_review_checkin": "Check-in: first early help review due",
     AFTER_DECISION: "Schedule the check-ins after the decision",
     "draft_reminder": "Reminder: unfinished request",
+    "phone_referrer": "Phone the referrer: no chat or confirmed email reaches them",
 }
 
 

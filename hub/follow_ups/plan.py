@@ -36,6 +36,8 @@ class FollowUpPlan:
     hours: HubHours = field(default_factory=lambda: dict(DEFAULT_HUB_HOURS))
     hub_destinations: Sequence[HubDestination] = (HubDestination("console", {"log": "hub"}),)
     manager_destinations: Sequence[HubDestination] = (HubDestination("console", {"log": "managers"}),)
+    # Hub managers' work emails for the Monday summary (HUB_MANAGER_EMAILS); the escalations stay in their chat.
+    summary_mail: Sequence[str] = ()
     public_url: str = "http://localhost:5000"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 

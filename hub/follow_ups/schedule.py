@@ -57,7 +57,7 @@ def schedule(
 
 
 def recipient_key(recipient: dict[str, Any]) -> str:
-    for key in ("channel", "conversation_id", "id", "log"):
+    for key in ("channel", "conversation_id", "id", "log", "email"):
         if recipient.get(key):
             return str(recipient[key])[:80]
     return "default"

@@ -1,4 +1,5 @@
-"""Hub staff snooze or cancel a follow-up that has not happened yet, with a reason; each change is audited."""
+"""Hub staff snooze or cancel a follow-up that has not happened yet, with a reason, or mark a to-do for a person
+("phone the referrer") done; each change is audited."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from intake.store import audit
-from intake.store.follow_up import CANCELLED, READY, SNOOZED, FollowUp
+from intake.store.follow_up import CANCELLED, DONE, READY, SNOOZED, WAITING, FollowUp
 
 MAX_REASON = 500
 
@@ -58,6 +59,29 @@ def cancel(session: Session, follow_up_id: int, reason: str, actor: str, now: da
         at=now,
         actor=actor,
         action="follow_up.cancelled",
+        request_id=row.request_id,
+        detail={"follow_up_id": row.id, "kind": row.kind},
+    )
+    return row
+
+
+def mark_done(session: Session, follow_up_id: int, note: str, actor: str, now: datetime) -> FollowUp:
+    """A person did what a waiting follow-up asked (phoned the referrer). `note` is optional (what happened)."""
+    row = session.get(FollowUp, follow_up_id)
+    if row is None:
+        raise FollowUpChangeError("There is no such follow-up. Reload the page.")
+    if row.status != WAITING:
+        raise FollowUpChangeError("This follow-up is not waiting for anyone, so it cannot be marked done.")
+    note = " ".join((note or "").split())
+    if len(note) > MAX_REASON:
+        raise FollowUpChangeError(f"Keep the note to {MAX_REASON} characters or fewer.")
+    row.status, row.done_at, row.changed_by = DONE, now, actor
+    row.reason, row.outcome = note or None, "done by hub staff"
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="follow_up.done",
         request_id=row.request_id,
         detail={"follow_up_id": row.id, "kind": row.kind},
     )

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.follow_ups.kinds import AFTER_DECISION, LABELS
-from intake.store.follow_up import OPEN, READY, FollowUp
+from intake.store.follow_up import OPEN, READY, WAITING, FollowUp
 from intake.store.support_request import SupportRequest
 
 
@@ -29,6 +29,8 @@ class FollowUpView:
     last_error: str | None
     attempts: int
     can_change: bool
+    # A to-do for a person (phone the referrer): open until someone marks it done.
+    can_mark_done: bool = False
 
 
 def follow_ups_for(session: Session, request_id: int) -> tuple[list[FollowUpView], list[FollowUpView]]:
@@ -49,6 +51,7 @@ def follow_ups_for(session: Session, request_id: int) -> tuple[list[FollowUpView
             f.last_error,
             f.attempts,
             f.status in READY,
+            f.status == WAITING,
         )
         for f in rows
         if f.kind != AFTER_DECISION

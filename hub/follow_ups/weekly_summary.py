@@ -1,5 +1,6 @@
 """The Monday summary to hub managers: last week's headline figures (the dashboard's), queued once per week to
-every manager destination at Monday 09:00 London, or on the first sweep after it if the clock was down.
+every manager destination (their Slack or Teams channel, the console, and each address in HUB_MANAGER_EMAILS by
+mail) at Monday 09:00 London, or on the first sweep after it if the clock was down.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from hub.dashboard.queries import weekly_figures as dashboard_weekly_figures
 from hub.follow_ups.plan import FollowUpPlan
 from hub.follow_ups.schedule import recipient_key, schedule
+from hub.new_request import HubDestination
 from intake.store.database import Database
 from intake.store.follow_up import DONE, FollowUp
 from intake.store.outbox import enqueue
@@ -50,9 +52,10 @@ def send_weekly_summary(db: Database, plan: FollowUpPlan, now: datetime) -> int 
     with db.transaction() as s:
         if s.scalar(select(FollowUp.id).where(FollowUp.dedupe_key == key)) is not None:
             return None
-        figures = weekly_figures(s, start, end)
+        figures = {**weekly_figures(s, start, end), "link": f"{plan.public_url}/hub/dashboard/weekly"}
         row = schedule(s, None, "weekly_summary", weekly_summary_due(now), now, dedupe_key=key, status=DONE)
-        for d in plan.manager_destinations:
+        destinations = [*plan.manager_destinations, *(HubDestination("mail", {"email": a}) for a in plan.summary_mail)]
+        for d in destinations:
             enqueue(
                 s,
                 channel=d.channel,

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
+from hub.follow_ups import summary_figures
 from intake.working_day import LONDON
 
 # Where a referrer reads their own requests after confirming their email (the browser chat's page).
 MY_REQUESTS_PATH = "/my-requests"
-WEEKLY_REPORT_PATH = "/hub/dashboard/weekly"
 
 NOT_SECURE = (
     "This email does not repeat what you told us about the child, because email is not a secure way to send it."
@@ -168,41 +168,17 @@ def _short(subject: str, opening: str) -> Callable[[Mapping[str, Any], MailConte
 
 
 def weekly_summary(payload: Mapping[str, Any], ctx: MailContext) -> Rendered:
-    period = _period(payload.get("first_day"), payload.get("last_day"))
-    share = payload.get("decided_within_deadline_percent")
-    repeat = payload.get("repeat_percent")
-    by_level = payload.get("by_level") or {}
-    by_route = payload.get("by_route_labels") or payload.get("by_route") or {}
-    lines = [
-        ("Requests received", payload.get("received", 0)),
-        (
-            "Decided within one working day",
-            f"{payload.get('decided_within_deadline', 0)} of {payload.get('decided', 0)} decided"
-            + (f" ({share}%)" if share is not None else ""),
-        ),
-        ("Decisions made in the week", payload.get("decisions_made", 0)),
-        ("Waiting past their deadline at the end of the week", payload.get("overdue", 0)),
-        ("Repeat requests within 12 months", f"{payload.get('repeats', 0)}" + (f" ({repeat}%)" if repeat else "")),
-        ("Led to a statutory assessment", payload.get("statutory_assessments", 0)),
-        ("Referrers told the outcome", payload.get("feedback_sent", 0)),
-    ]
+    words = summary_figures.period(payload)
+    levels, routes = summary_figures.by_level(payload), summary_figures.by_route(payload)
     text = _body(
-        f"Requests for support to {ctx.hub_name}, {period}.",
-        _facts(lines),
-        "By recommended level:\n" + "\n".join(f"  Level {k}: {v}" for k, v in by_level.items()) if by_level else None,
-        "By route:\n" + "\n".join(f"  {_line(k)}: {v}" for k, v in by_route.items()) if by_route else None,
-        f"The full weekly report: {ctx.public_url}{WEEKLY_REPORT_PATH}",
+        f"Requests for support to {ctx.hub_name}, {words}.",
+        _facts(summary_figures.headline_rows(payload)),
+        "By recommended level:\n" + "\n".join(f"  {k}: {v}" for k, v in levels) if levels else None,
+        "By route:\n" + "\n".join(f"  {_line(k)}: {v}" for k, v in routes) if routes else None,
+        f"The full weekly report: {ctx.public_url}{summary_figures.WEEKLY_REPORT_PATH}",
         "Counts only: no request or child is named in this email.",
     )
-    return Rendered(f"Requests for support: {period}", text, {"period": period})
-
-
-def _period(first_day: Any, last_day: Any) -> str:
-    try:
-        first, last = date.fromisoformat(str(first_day)), date.fromisoformat(str(last_day))
-    except ValueError:
-        return "last week"
-    return f"{first.strftime('%d %B')} to {last.strftime('%d %B %Y')}"
+    return Rendered(f"Requests for support: {words}", text, {"period": words})
 
 
 def generic(payload: Mapping[str, Any], ctx: MailContext) -> Rendered:

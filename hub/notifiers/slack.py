@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
 )
 from sqlalchemy import select
 
+from hub.follow_ups import summary_figures
 from hub.notifier import DeliveryError, DeliveryReceipt
 from intake.labels import SLACK_CLAIM_ACTION, SLACK_OPEN_ACTION, Labels, when
 from intake.store.database import Database
@@ -164,8 +165,34 @@ GENERIC = {
     "draft_reminder": "You have an unfinished request for support. Open the app's Home tab to carry on.",
     "triage_reminder": "Request {ref} is waiting for a decision.",
     "triage_escalation": "Request {ref} has passed its decision deadline.",
-    "weekly_summary": "This week's summary of requests for support is ready in the hub.",
 }
+
+
+def weekly_summary_message(payload: dict[str, Any]) -> tuple[str, list[Block]]:
+    """The Monday summary to hub managers: the headline figures (hub/follow_ups/summary_figures.py), counts only."""
+    period = summary_figures.period(payload)
+    rows = summary_figures.headline_rows(payload)
+    blocks: list[Block] = [
+        HeaderBlock(text=_plain(f"Requests for support: {period}"[:150])),
+        SectionBlock(fields=[_md(f"*{escape(label)}*\n{escape(value)}") for label, value in rows[:10]]),
+    ]
+    for title, more in (("By recommended level", summary_figures.by_level(payload)),
+                        ("By route", summary_figures.by_route(payload))):  # fmt: skip
+        if more:
+            lines = "\n".join(f"{escape(k)}: {escape(v)}" for k, v in more)
+            blocks.append(SectionBlock(text=_md(f"*{title}*\n{lines}"[:3000])))
+    if payload.get("link"):
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        action_id=SLACK_OPEN_ACTION, text=_plain("Open the weekly report"), url=str(payload["link"])
+                    )
+                ]
+            )
+        )
+    text = f"Requests for support, {period}: " + ", ".join(f"{label.lower()} {value}" for label, value in rows[:3])
+    return text, blocks
 
 
 def generic_message(kind: str, payload: dict[str, Any]) -> tuple[str, list[Block]]:
@@ -193,6 +220,8 @@ def render(message: OutboxMessage, labels: Labels) -> tuple[str, list[Block]]:
         return receipt_message(message.payload)
     if message.kind == "referrer_outcome":
         return outcome_message(message.payload, labels)
+    if message.kind == "weekly_summary":
+        return weekly_summary_message(message.payload)
     return generic_message(message.kind, message.payload)
 
 

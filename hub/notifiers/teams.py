@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
+from hub.follow_ups import summary_figures
 from hub.notifier import DeliveryError, DeliveryReceipt
 from intake.labels import TEAMS_CLAIM_VERB, Labels, when
 from intake.store.database import Database
@@ -245,6 +246,8 @@ def _line(text: str, **style: Any) -> dict[str, Any]:
 def render(kind: str, payload: dict[str, Any], public_url: str = "", labels: Labels | None = None) -> dict[str, Any]:
     """The Teams message for one outbox row: an Adaptive Card from the structured payload."""
     labels = labels or Labels()
+    if kind == "weekly_summary":
+        return _weekly_summary(payload)
     body = [_line(_TITLES.get(kind, "Request for support update"), weight="bolder", size="medium")]
     fields = _FIELDS if kind in _SHARED_KINDS else _FIELDS + _PRIVATE_FIELDS
     shown: set[str] = set()
@@ -292,6 +295,32 @@ def render(kind: str, payload: dict[str, Any], public_url: str = "", labels: Lab
     return {
         "type": "message",
         "summary": summary,
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
+    }
+
+
+def _weekly_summary(payload: dict[str, Any]) -> dict[str, Any]:
+    """The Monday summary to hub managers: the headline figures (hub/follow_ups/summary_figures.py), counts only."""
+    period = summary_figures.period(payload)
+    body: list[dict[str, Any]] = [_line(f"Requests for support: {period}", weight="bolder", size="medium")]
+    facts = [{"title": label, "value": _plain(value)} for label, value in summary_figures.headline_rows(payload)]
+    body.append({"type": "FactSet", "facts": facts})
+    for title, more in (("By recommended level", summary_figures.by_level(payload)),
+                        ("By route", summary_figures.by_route(payload))):  # fmt: skip
+        if more:
+            body.append(_line(title, weight="bolder"))
+            body.append({"type": "FactSet", "facts": [{"title": _plain(k), "value": _plain(v)} for k, v in more]})
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": body,
+    }
+    if payload.get("link"):
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open the weekly report", "url": payload["link"]}]
+    return {
+        "type": "message",
+        "summary": f"Requests for support: {period}",
         "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
     }
 

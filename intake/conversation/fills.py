@@ -110,11 +110,13 @@ def _suggestion_fills(
     if BROWSE in picked or NONE in picked or not signs:
         _clear(state, filled, target, question.id)
         return
+    unborn = bool(state["answers"].get(flow.age_keys[0]))
     areas: list[str] = []
     for sign in signs:
-        primary = flow.rules.indicators[sign].categories[0]
-        if primary not in areas:
-            areas.append(primary)
+        # The sign's first area the concern areas question offers (pre-birth only for an unborn baby).
+        usable = [c for c in flow.rules.indicators[sign].categories if c != "pre_birth" or unborn]
+        if usable and usable[0] not in areas:
+            areas.append(usable[0])
     order = [c.id for c in flow.rules.categories]
     _set(state, filled, target, sorted(areas, key=order.index), question.id)
 

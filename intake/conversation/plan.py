@@ -37,7 +37,11 @@ def plan(flow: Flow, state: Mapping[str, Any], today: date) -> list[Question]:
     """
     answers = state.get("answers", {})
     age_from = set(flow.age_keys)
-    values: dict[str, Any] = {"has_profile": bool(state.get("profile")), "channel": state.get("channel", "web")}
+    values: dict[str, Any] = {
+        "has_profile": bool(state.get("profile")),
+        "channel": state.get("channel", "web"),
+        "email_codes": "email_code" in flow.role_checks,
+    }
     steps: list[Question] = []
     for q in flow.questions:
         # A question asked only when something points to it stays asked once answered (its answer is kept).
@@ -101,6 +105,8 @@ def _with_suggestions(
     unborn = bool(values.get(flow.age_keys[0]))
     age = child_age_years(*(values.get(k) for k in flow.age_keys), today)
     found = suggest_indicators(flow.rules, text or "", top=SUGGESTIONS_SHOWN, age_years=age, unborn=unborn)
+    # A sign only of the pre-birth area is for an unborn baby (the areas question offers pre-birth only then).
+    found = [s for s in found if unborn or set(flow.rules.indicators[s.id].categories) != {"pre_birth"}]
     choices = [Choice(s.id, s.text) for s in found]
     shown = {c.value for c in choices}
     for sign in answers.get(q.id) or []:

@@ -46,8 +46,9 @@ SECTION_TITLES = {
     "consent": "Talking to the family",
     "review": "Check and send",
 }
-# Values worked out from the answers that ask_if may test, besides the answers themselves.
-DERIVED = ("child_age", "has_profile", "channel", "mentions", "areas", "browsing")
+# Values worked out from the answers that ask_if may test, besides the answers themselves. `email_codes`: the app
+# wired a check for the `email_code` role (intake/verification/email_step.py), so that question can be answered.
+DERIVED = ("child_age", "has_profile", "channel", "mentions", "areas", "browsing", "email_codes")
 # The channels a conversation runs in (`channel` in ask_if): the browser chat, Slack, Teams.
 CHANNELS = ("web", "slack", "teams")
 _OPERATORS = {"any_of", "not_in", "under", "at_least"}

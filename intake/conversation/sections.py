@@ -121,6 +121,7 @@ def _with_conditional(
     values = dict(state.get("answers", {}))
     values["has_profile"] = bool(state.get("profile"))
     values["channel"] = state.get("channel", "web")
+    values["email_codes"] = "email_code" in flow.role_checks
     ids = [q.id for q in flow.questions]
     base = current.id.split(".", 1)[0]
     out: list[Question] = []

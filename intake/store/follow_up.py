@@ -20,10 +20,12 @@ DONE = "done"
 SNOOZED = "snoozed"
 CANCELLED = "cancelled"
 FAILED = "failed"
-STATUSES = (PENDING, RUNNING, DONE, SNOOZED, CANCELLED, FAILED)
+# A to-do for a person, never swept: open until someone marks it done ("phone the referrer").
+WAITING = "waiting"
+STATUSES = (PENDING, RUNNING, DONE, SNOOZED, CANCELLED, FAILED, WAITING)
 # Statuses the sweep picks up when due (a snoozed row is due again at the time it was snoozed until).
 READY = (PENDING, SNOOZED)
-OPEN = (PENDING, SNOOZED, RUNNING)
+OPEN = (PENDING, SNOOZED, RUNNING, WAITING)
 
 
 class FollowUp(Base):

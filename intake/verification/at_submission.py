@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,11 +18,16 @@ Origin = Mapping[str, str | None]
 
 
 def verify_referrer(
-    s: Session, partners: Partners, draft: Draft, answers: Mapping[str, Any], origin: Origin | None
+    s: Session,
+    partners: Partners,
+    draft: Draft,
+    answers: Mapping[str, Any],
+    origin: Origin | None,
+    email_confirmed_at: datetime | None = None,
 ) -> Verification:
     """Slack vouches for its workspace (the identity is `TEAM:USER`, taken from bolt's verified request), Teams for
     its tenant (from the authenticated activity, else where the referrer was last reached); a browser-chat email
-    counts only when this browser confirmed it with a code."""
+    counts only when this browser confirmed it with a code (`email_confirmed_at`, from the conversation's state)."""
     email = answers.get("referrer_email")
     if draft.channel == "slack":
         return of_slack(partners, draft.channel_user_id.partition(":")[0], email)
@@ -35,4 +41,4 @@ def verify_referrer(
             )
             tenant = (address or {}).get("tenant_id")
         return of_teams(partners, tenant, email)
-    return of_email(partners, email, None)
+    return of_email(partners, email, email_confirmed_at)

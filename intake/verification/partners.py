@@ -27,7 +27,7 @@ METHODS = (EMAIL, UNCONFIRMED, SLACK, TEAMS)
 PARTNER, OTHER = "partner", "other"
 
 _METHOD_LABELS = {
-    EMAIL: "Email confirmed",
+    EMAIL: "Email confirmed by code",
     UNCONFIRMED: "Email not confirmed",
     SLACK: "Slack workspace",
     TEAMS: "Teams tenant",

@@ -21,7 +21,7 @@ from tests.bot.conftest import slack_settings, teams_config
 from tests.bot.test_slack_intake import open_by_command, post, submit, walk_to_review
 from tests.bot.test_teams import submit_through_cards
 from tests.bot.test_webchat import TYPICAL, answer_until_review
-from tests.conftest import sign_in_as
+from tests.conftest import EMAIL_CODE, InlineExecutor, sign_in_as
 from tests.hub.helpers import store_request
 from tests.slack_api import TEAM, SlackApiStub, slash_command
 from tests.teams_stubs import TENANT_ID, BotFramework, start
@@ -36,6 +36,8 @@ def build(database_url: str, clock: Any, **settings: Any) -> Flask:
             "SECRET_KEY": "test-secret-key-of-at-least-32-characters",
             "TESTING": True,
             "CLOCK": clock,
+            "OUTBOX_SEND_NOW_EXECUTOR": InlineExecutor(),
+            "EMAIL_CODE_MAKER": lambda: EMAIL_CODE,
             **settings,
         }
     )
@@ -138,6 +140,7 @@ def test_a_browser_chat_request_records_the_email_domain_against_the_list(
     data = answer_until_review(client, data["conversation_id"], data, answers)
     client.post(f"/chat/conversations/{data['conversation_id']}/messages", json={"choice": "submit"})
     request = stored(app)
+    assert request.verified_by == "email_partner" and request.verification["confirmed_at"] == clock.now.isoformat()
     assert request.verification["subject"] == "example-primary.sch.uk"
     assert request.verification["matched"] == "sch.uk" and request.verification["partner"] is True
 
@@ -174,31 +177,31 @@ def test_the_request_page_queue_and_dashboard_show_how_each_referrer_was_verifie
     sign_in_as(app, client, "hub_manager")
 
     page = client.get(f"/hub/requests/{partner}").get_data(as_text=True)
-    assert "Referrer verified" in page and "Email confirmed, partner domain" in page
+    assert "Referrer verified" in page and "Email confirmed by code, partner domain" in page
     assert "confirmed their work email with a one-time code" in page and "(under sch.uk)" in page
     page = client.get(f"/hub/requests/{outsider}").get_data(as_text=True)
-    assert "Email confirmed, email not on the partner list" in page
+    assert "Email confirmed by code, email not on the partner list" in page
     assert "example.org, is not on the council&#39;s partner list" in page
     page = client.get(f"/hub/requests/{slack}").get_data(as_text=True)
     assert "Slack workspace, workspace not on the partner list" in page and "T0ELSEWHERE" in page
     assert "Not recorded" in client.get(f"/hub/requests/{old}").get_data(as_text=True)
 
     queue = client.get("/hub/requests").get_data(as_text=True)
-    assert 'class="tag verify-ok">Email confirmed, partner domain' in queue
-    assert 'class="tag verify-check">Email confirmed, email not on the partner list' in queue
+    assert 'class="tag verify-ok">Email confirmed by code, partner domain' in queue
+    assert 'class="tag verify-check">Email confirmed by code, email not on the partner list' in queue
     assert 'class="tag verify-check">Slack workspace, workspace not on the partner list' in queue
     assert 'class="tag verify-check">Not recorded' in queue
 
     dashboard = client.get("/hub/dashboard").get_data(as_text=True)
     assert "Requests by how the referrer was verified" in dashboard
-    for words in ("Email confirmed, partner domain", "Slack workspace, workspace not on the partner list"):
+    for words in ("Email confirmed by code, partner domain", "Slack workspace, workspace not on the partner list"):
         assert words in dashboard
     body = client.get("/hub/dashboard/by-verification.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][:2] == ["How the referrer was verified", "Requests"]
     assert sorted((label, n) for label, n, *_ in rows[1:]) == [
-        ("Email confirmed, email not on the partner list", "1"),
-        ("Email confirmed, partner domain", "1"),
+        ("Email confirmed by code, email not on the partner list", "1"),
+        ("Email confirmed by code, partner domain", "1"),
         ("Not recorded (raised before verification was kept)", "1"),
         ("Slack workspace, workspace not on the partner list", "1"),
     ]

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from intake.store import Draft, Referrer, SupportRequest
+from routing import load_rules
 from tests.slack_api import (
     TEAM,
     USER,
@@ -35,6 +36,7 @@ ANSWERS: dict[str, Any] = {
     "referrer_organisation": "Example Primary School",
     "referrer_phone": "01632 960123",
     "referrer_email": "alex@school.example.org",
+    "referrer_mail_updates": "no",
     "child_unborn": "no",
     "child_first_name": "Sam",
     "child_last_name": "Testchild",
@@ -474,12 +476,12 @@ def test_many_options_are_split_into_groups_slack_accepts(slack_app: Flask, slac
     groups = [b for b in inputs(view) if b["block_id"].startswith("q:concern_categories:")]
     assert len(groups) >= 2 and all(len(g["element"]["options"]) <= 10 for g in groups)
     last = groups[-1]["element"]["options"][-1]["value"]
-    data = submit(client, view, {"concern_categories": ["neglect", last]})
+    data = submit(client, view, {"suggested_signs": ["browse"], "concern_categories": ["neglect", last]})
     assert data["response_action"] == "update"
     assert draft_answers(slack_app)["concern_categories"] == ["neglect", last]
-    # Nothing ticked at all: the engine's message, under the first group.
+    # Looking through by area with no area ticked at all: the engine's message, under the first group.
     view = walk_to_review_until(client, open_by_command(client, slack_api, user="U0SECOND"), "concern_categories")
-    data = submit(client, view, {"concern_categories": []}, user="U0SECOND")
+    data = submit(client, view, {"suggested_signs": ["browse"], "concern_categories": []}, user="U0SECOND")
     assert data["response_action"] == "errors" and "q:concern_categories:0" in data["errors"]
 
 
@@ -565,3 +567,41 @@ def test_partial_slack_settings_leave_slack_off(database_url: str, clock: Any, m
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "CLOCK": clock, **settings})
     assert "slack" not in app.extensions
     app.extensions["db"].dispose()
+
+
+# -- the signs of need, suggested from the referrer's own account ----------------------------------------------------
+
+HUNGRY = "Synthetic: he comes in hungry most days and says there is no food at home"
+
+
+def test_the_signs_page_offers_the_signs_matching_the_account_and_a_ticked_one_is_stored_and_routed(
+    slack_app: Flask, slack_api: SlackApiStub
+) -> None:
+    client = slack_app.test_client()
+    typed = {"concern_details": HUNGRY}
+    view = walk_to_review_until(client, open_by_command(client, slack_api), "suggested_signs", typed)
+    block = next(b for b in inputs(view) if b["block_id"].startswith("q:suggested_signs:"))
+    options = block["element"]["options"]
+    values = [o["value"] for o in options]
+    assert values[-2:] == ["none", "browse"] and len(options) <= 10
+    assert "initial_options" not in block["element"] or not block["element"]["initial_options"], "never pre-ticked"
+    rules = load_rules()
+    neglect = [v for v in values[:-2] if "neglect" in rules.indicators[v].categories]
+    assert neglect, values
+    shown = {o["value"]: json.dumps(o) for o in options}
+    assert rules.indicators[neglect[0]].text[:60] in shown[neglect[0]], "the catalogue's own wording"
+    # The signs by area are the fallback: not on this page.
+    assert not any(q.startswith("indicators.") for q in questions_of(view))
+
+    chosen = {**typed, "suggested_signs": [neglect[0]], "concern_categories": []}
+    data = submit(client, view, chosen)
+    assert data["response_action"] == "update", data
+    assert draft_answers(slack_app)["suggested_signs"] == [neglect[0]]
+    assert draft_answers(slack_app)["concern_categories"] == ["neglect"]
+    review = walk_to_review(client, data["view"], typed)
+    assert not any(q.startswith("indicators.") for q in questions_of(review))
+    submit(client, review)
+    with slack_app.extensions["db"].reading() as s:
+        request = s.scalars(select(SupportRequest)).one()
+    assert request.answers["suggested_signs"] == [neglect[0]]
+    assert neglect[0] in request.facts["indicators"] and request.concern_categories == ["neglect"]

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from intake.store.draft import Draft
 from intake.store.referrer import Referrer
 from intake.store.support_request import SupportRequest
+from routing import load_rules
 from tests.bot.conftest import HUB_CONVERSATION
 from tests.teams_stubs import APP_ID, TENANT_ID, BotFramework, activity
 
@@ -134,6 +135,7 @@ ANSWERS = {
     "referrer_organisation": "Testing Primary School",
     "referrer_phone": "01632 960123",
     "referrer_email": "alex.testreferrer@example.org",
+    "referrer_mail_updates": "no",
     "child_first_name": "Sam",
     "child_last_name": "Testchild",
     "child_dob": "2015-03-14",
@@ -810,3 +812,44 @@ def test_back_from_the_review_shows_the_last_section_filled_in(teams: FlaskClien
         data[element["id"]] = element.get("value", "")
     again = invoke(teams, bot_framework, data)
     assert step_of(again) == "review"
+
+
+# -- the signs of need, suggested from the referrer's own account ----------------------------------------------------
+
+HUNGRY = "Synthetic: he comes in hungry most days and says there is no food at home"
+
+
+def test_the_signs_card_offers_the_signs_matching_the_account_and_a_ticked_one_is_stored_and_routed(
+    teams: FlaskClient, teams_app: Flask, bot_framework: BotFramework
+) -> None:
+    rules = load_rules()
+    card = invoke(teams, bot_framework, {"verb": "start"})
+    for _ in range(10):
+        if "suggested_signs" in questions_of(card):
+            break
+        card = invoke(teams, bot_framework, answer_data(card, concern_details=HUNGRY))
+    signs = field_of(card, "suggested_signs")
+    values = [c["value"] for c in signs["choices"]]
+    assert values[-2:] == ["none", "browse"] and signs.get("isMultiSelect")
+    assert not signs.get("value"), "never pre-ticked"
+    neglect = [v for v in values[:-2] if "neglect" in rules.indicators[v].categories]
+    assert neglect, values
+    titles = {c["value"]: c["title"] for c in signs["choices"]}
+    assert titles[neglect[0]].startswith(rules.indicators[neglect[0]].text[:40]), "the catalogue's own wording"
+    assert not any(q.startswith("indicators.") for q in questions_of(card)), "signs by area are the fallback"
+
+    card = invoke(
+        teams,
+        bot_framework,
+        answer_data(card, suggested_signs=neglect[0], concern_categories="", concern_details=HUNGRY),
+    )
+    seen = []
+    while step_of(card):
+        seen.append(questions_of(card))
+        assert len(seen) < 10, seen
+        card = answer(teams, bot_framework, card)
+    assert not any(q.startswith("indicators.") for page in seen for q in page), seen
+    with teams_app.extensions["db"].reading() as s:
+        request = s.scalars(select(SupportRequest)).one()
+    assert request.answers["suggested_signs"] == [neglect[0]]
+    assert neglect[0] in request.facts["indicators"] and request.concern_categories == ["neglect"]

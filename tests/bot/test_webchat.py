@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from intake.store import AuditEvent, SupportRequest
-from tests.conftest import sign_in_as
+from tests.conftest import EMAIL_CODE, sign_in_as
 
 
 def _send(client: FlaskClient, conversation_id: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
@@ -55,6 +55,7 @@ TYPICAL = {
     "referrer_organisation": {"text": "Example Primary School"},
     "referrer_phone": {"text": "01632 960123"},
     "referrer_email": {"text": "alex@school.example.org"},
+    "referrer_email_code": {"text": EMAIL_CODE},
     "child_unborn": {"choice": "no"},
     "child_name": {"text": "Sam Testchild"},
     "child_first_name": {"text": "Sam"},

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import EMAIL_CODE
+
 pytestmark = pytest.mark.browser
 
 
@@ -34,7 +36,7 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
     assert page.evaluate("document.activeElement.id") == "text"  # focus moves to the next answer box
     answer_text("Synthetic concern for a browser test: Sam arrived hungry again this morning, the third time.")
     wait_for("full name")
-    assert page.locator("#progress").inner_text() == "About you, step 1 of 6"
+    assert page.locator("#progress").inner_text() == "About you, step 1 of 7"  # the six, then the emailed code
     answer_text("Alex Example")
     wait_for("your role")
     answer_text("Class teacher")
@@ -48,6 +50,8 @@ def test_a_person_raises_a_concern_with_the_keyboard(live_server: str, page: Any
     answer_text("not an email")
     wait_for("does not look like an email")  # bad input: a message and the question again
     answer_text("alex@school.example.org")
+    wait_for("six-digit code from the email")  # mailed through the outbox (the test app's code is fixed)
+    answer_text(EMAIL_CODE)
     wait_for("child's full name")
     assert page.locator("#progress").inner_text().startswith("About the child, step 1 of")
     answer_text("Sam Testchild")
@@ -152,7 +156,8 @@ def test_the_suggested_signs_and_the_checklists_fit_desktop_and_phone(
     for text, fragment in [
         ("Example Primary School", "phone number"),
         ("01632 960123", "work email"),
-        ("alex@school.example.org", "child's full name"),
+        ("alex@school.example.org", "six-digit code"),
+        (EMAIL_CODE, "child's full name"),
         ("Sam Testchild", "date of birth"),
         ("14/03/2016", "gender"),
     ]:

@@ -118,6 +118,7 @@ def test_the_queue_on_a_phone(live_server: str, page: Any, app: Flask, clock: Fa
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Requests for support").wait_for()
+    page.wait_for_load_state("load")  # the stylesheet, which a loaded machine may still be fetching
     # One card per request, no sideways scrolling.
     wide = page.evaluate(
         "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"

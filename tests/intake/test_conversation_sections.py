@@ -188,6 +188,7 @@ def test_a_whole_request_walked_form_by_form_reaches_submission_in_few_forms() -
         "parents_carers": "Jo Testparent (mother)",
         "household_others": "",
         "existing_support": "none",
+        "suggested_signs": ["browse"],
         "concern_categories": ["neglect"],
         "child_disclosed_harm": "no",
         "allegation_against_professional": "no",
@@ -196,6 +197,7 @@ def test_a_whole_request_walked_form_by_form_reaches_submission_in_few_forms() -
         "child_words": "",
         "spoken_to_parents": "yes",
         "consent": "given",
+        "referrer_mail_updates": "no",
         "review": "submit",
     }
     state = engine.start(FLOW, NOW, channel="slack").state

@@ -550,6 +550,7 @@ def test_a_returning_referrer_confirms_their_details(app: Flask, clock: FakeCloc
 bot: About you. Are these still your details?
 bot+: - Your email: alex@example.org
 you [pick]: yes
+bot: This browser confirmed alex@example.org with a code in the last 30 days
 bot: What is the child's full name?
 you: back
 bot: Are these still your details?
@@ -567,6 +568,7 @@ bot: What phone number
 you: 01632 960999
 bot: What is your work email address?
 you: same
+bot: This browser confirmed alex@example.org
 bot: What is the child's full name?
 """
     )

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, func, select, text
 from app import create_app
 from intake.store import Draft, SupportRequest
 from tests.bot.test_webchat import TYPICAL
-from tests.conftest import FakeClock
+from tests.conftest import EMAIL_CODE, FakeClock
 
 # Distinctive synthetic answers, so a leak into any log line shows.
 SECRETS = {
@@ -42,6 +42,7 @@ def locking_app(database_url: str, clock: FakeClock) -> Iterator[Flask]:
             "TESTING": True,
             "CLOCK": clock,
             "DATABASE_LOCK_TIMEOUT_SECONDS": "0.5",
+            "EMAIL_CODE_MAKER": lambda: EMAIL_CODE,
         }
     )
     yield app

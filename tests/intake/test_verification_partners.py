@@ -63,8 +63,8 @@ def test_a_confirmed_email_and_an_unconfirmed_one_are_told_apart() -> None:
     unconfirmed = of_email(PARTNERS, "alex@example-primary.sch.uk", confirmed_at=None)
     assert (confirmed.key, unconfirmed.key) == ("email_partner", "unconfirmed_partner")
     assert reassuring(confirmed.key) and not reassuring(unconfirmed.key)
-    assert confirmed.label == "Email confirmed, partner domain"
-    assert of_email(PARTNERS, "x@example.org", AT).label == "Email confirmed, email not on the partner list"
+    assert confirmed.label == "Email confirmed by code, partner domain"
+    assert of_email(PARTNERS, "x@example.org", AT).label == "Email confirmed by code, email not on the partner list"
     assert not reassuring("email_other")
 
 

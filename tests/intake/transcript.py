@@ -105,6 +105,9 @@ bot: What phone number can the hub reach you on today?
 you: 01632 960123
 bot: What is your work email address?
 you: alex@example.org
+bot: I have sent a six-digit code to alex@example.org
+bot: Please type the six-digit code from the email
+you: 246813
 """
 
 CHILD_SAM = """
