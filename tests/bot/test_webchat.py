@@ -115,6 +115,8 @@ def test_whole_conversation_reaches_a_stored_routed_request(client: FlaskClient,
         assert stored.decision_due_at is not None and stored.decision_due_at > stored.received_at
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.request_id.is_not(None))) == 1
         assert stored.referring_organisation == "Example Primary School"
+        # "The main language at home is not English" left unticked says it is English (not "Not given").
+        assert stored.answers["child_language"] == "English"
 
     # A retried submit (a double click, a lost response) returns the same request and stores nothing new.
     again = _send(client, conversation_id, {"choice": "submit"})
