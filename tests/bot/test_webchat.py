@@ -115,6 +115,8 @@ def test_whole_conversation_reaches_a_stored_routed_request(client: FlaskClient,
         assert stored.decision_due_at is not None and stored.decision_due_at > stored.received_at
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.request_id.is_not(None))) == 1
         assert stored.referring_organisation == "Example Primary School"
+        # "The main language at home is not English" left unticked says it is English (not "Not given").
+        assert stored.answers["child_language"] == "English"
 
     # A retried submit (a double click, a lost response) returns the same request and stores nothing new.
     again = _send(client, conversation_id, {"choice": "submit"})
@@ -193,6 +195,17 @@ def test_an_answer_sent_again_is_re_asked_not_applied_to_the_next_question(clien
     # The role is still unanswered: the name was not taken as the role.
     role = _send(client, conversation_id, {"text": "Class teacher", "question_id": "referrer_role"})
     assert _question(role)["question_id"] == "referrer_agency"
+
+
+def test_without_javascript_words_can_be_typed_beside_buttons(client: FlaskClient) -> None:
+    # 'help' and 'back' (and 'change 3' at the review) need a box even where the question has buttons.
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="typed-text"' in html
+    conversation_id = html.split('name="conversation_id" value="')[1].split('"')[0]
+    typed = {"conversation_id": conversation_id, "input": "text", "question_id": "immediate_danger", "text": "help"}
+    assert client.post("/chat/form", data=typed).status_code == 302
+    html = client.get("/").get_data(as_text=True)
+    assert "Immediate danger means" in html and 'name="question_id" value="immediate_danger"' in html
 
 
 def test_a_question_id_must_be_a_short_string(client: FlaskClient) -> None:

@@ -181,3 +181,19 @@ def test_the_suggested_signs_and_the_checklists_fit_desktop_and_phone(
     page.get_by_role("button", name="Continue").click()
     page.locator("#transcript li.bot").filter(has_text="Do any of these apply?").last.wait_for()
     page.screenshot(path=str(shots / f"webchat-special-{name}.png"), full_page=False)
+
+
+def test_words_can_be_typed_beside_buttons_and_ticks(live_server: str, page: Any) -> None:
+    # 'help', 'back' and, at the review, 'change 3' are offered everywhere, so a question with buttons has a box too.
+    page.goto(live_server + "/")
+    page.locator("#answer .typed input").fill("help")
+    page.keyboard.press("Enter")
+    page.locator("#transcript li.bot").filter(has_text="Immediate danger means").wait_for()
+    assert page.get_by_role("button", name="No", exact=True).is_visible()  # the question stands, buttons and all
+    page.get_by_role("button", name="No", exact=True).click()
+    page.locator("#transcript li.bot").filter(has_text="What has happened?").last.wait_for()
+    page.locator("#text").fill("back")
+    page.get_by_role("button", name="Send").click()
+    page.locator("#transcript li.bot").filter(has_text="immediate danger right now").nth(1).wait_for()
+    page.get_by_role("button", name="Send").click()  # an empty box beside buttons sends nothing
+    assert page.locator("#transcript li.person").count() == 3

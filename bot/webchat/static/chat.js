@@ -44,6 +44,7 @@
         fs.appendChild(b);
       });
       form.appendChild(fs);
+      typed(reply);
       var first = fs.querySelector("button");
       if (first) { first.focus(); }
     } else if (reply.input === "multi") {
@@ -66,8 +67,11 @@
       });
       form.appendChild(box);
       var go = el("button", "primary", "Continue"); go.type = "submit"; form.appendChild(go);
+      typed(reply);
       form.onsubmit = function (ev) {
         ev.preventDefault();
+        var words = document.getElementById("text");
+        if (words && words.value.trim()) { send({ text: words.value }, words.value); return; }
         var picked = [], labels = [];
         box.querySelectorAll("input:checked").forEach(function (i) {
           picked.push(i.value); labels.push(i.nextSibling.textContent);
@@ -91,8 +95,22 @@
     form.onsubmit = function (ev) {
       ev.preventDefault();
       var f = document.getElementById("text");
-      if (f) { send({ text: f.value }, f.value); }
+      // Beside buttons an empty box sends nothing; a question asked in words gets its answer checked as it is.
+      if (f && (reply.input !== "choice" || f.value.trim())) { send({ text: f.value }, f.value); }
     };
+  }
+
+  // Under buttons or ticks, a box for the words the bot offers everywhere ('help', 'back', 'change 3' at the
+  // review, 'cancel'); without it a person looking at buttons could not reach them.
+  function typed(reply) {
+    var row = el("div", "typed");
+    var review = reply.hints && reply.hints.kind === "review";
+    var label = el("label", null, review ? "To change an answer, type 'change' and its number, for example change 3"
+      : "Or type instead, for example help or back"); label.htmlFor = "text";
+    var field = el("input"); field.id = "text"; field.name = "text"; field.type = "text"; field.autocomplete = "off";
+    var go = el("button", "choice", "Send"); go.type = "submit";
+    row.appendChild(label); row.appendChild(field); row.appendChild(go);
+    form.appendChild(row);
   }
 
   // An answer is kept until the service has saved it: on an outage it is re-sent on its own, so nobody retypes.
