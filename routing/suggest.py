@@ -154,9 +154,24 @@ def _index(rules: RuleSet) -> _Index:
     )
 
 
+# An adult's age written next to a partner word ("a boyfriend who is 23", "her 19-year-old boyfriend", "seeing a man
+# of 25") is what practitioners mean by an older boyfriend, the screening tools' age-gap risk: the account is read as
+# also saying the rules file's "older boyfriend" keyword, so the exploitation signs that carry it are offered.
+_PARTNER = r"(?:boy ?friend|girl ?friend|partner|fella|man|guy|bloke|lad)"
+_ADULT_AGE = r"(?:1[89]|[2-9][0-9])"
+_AGE_GAP = re.compile(
+    rf"\b{_PARTNER}\b[^.;]{{0,25}}?\b{_ADULT_AGE}\b|\b{_ADULT_AGE}[- ]?(?:years?[- ]old|yo|yr old)?[- ]{_PARTNER}\b"
+)
+_AGE_GAP_PHRASE = ("older", "boyfriend")
+
+
 def _query_terms(index: _Index, text: str) -> set[str]:
     stemmed = stems(text)
     found = set(terms(text))
+    if _AGE_GAP.search(text.casefold()):
+        phrase = tuple(_stem(list(_AGE_GAP_PHRASE)))
+        if phrase in index.phrases:
+            found.add(phrase_term(phrase))
     for n in index.phrase_lengths:
         for start in range(len(stemmed) - n + 1):
             window = tuple(stemmed[start : start + n])

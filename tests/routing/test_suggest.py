@@ -148,3 +148,25 @@ def test_recall_on_the_vignettes_own_accounts(rules: RuleSet) -> None:
     share = recall(found)
     misses = {w.name: w.missed for w in found if w.missed}
     assert share >= 0.8, (share, misses)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Synthetic: Ella told me she has a boyfriend who is 23. He bought her a new iPhone and picks her up from school"
+        " in his car most days. She would not say where they go.",
+        "Synthetic: she is 14 and says her boyfriend is 19. He buys her vapes and clothes.",
+        "Synthetic: she talks about her 20-year-old boyfriend and has a second phone.",
+    ],
+)
+def test_an_adult_partner_and_gifts_are_offered_for_a_young_person(rules: RuleSet, text: str) -> None:
+    # The case the screening tools grade highest (an age gap with gifts): the exploitation signs that, ticked with
+    # gifts, control or secrecy, make it child protection must be among the eight the conversation offers.
+    offered = {s.id for s in suggest_indicators(rules, text, 8, age_years=15.0)}
+    assert "ex_12" in offered, offered
+    assert "ex_04" in offered, offered
+
+
+def test_a_young_persons_age_is_not_read_as_an_adult_partner(rules: RuleSet) -> None:
+    offered = {s.id for s in suggest_indicators(rules, "Synthetic: he is 12 and plays football with a lad of 13.", 8)}
+    assert "ex_12" not in offered
