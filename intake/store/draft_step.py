@@ -143,7 +143,11 @@ class DraftSteps:
         except self._dialect.loaded_dbapi.Error as err:
             disconnected = self._dialect.is_disconnect(err, pooled.dbapi_connection, cursor)
             if disconnected:
+                # As SQLAlchemy does for its own statements: a dropped connection means the server restarted or
+                # ended every session, so the pool's other connections are dead too; without this each of them
+                # fails one more request before it is found out.
                 pooled.invalidate(err)
+                self._engine.dispose(close=False)
             elif write and not self._autocommit:
                 pooled.rollback()
             raise DBAPIError.instance(
