@@ -30,6 +30,7 @@ from flask import (
 from sqlalchemy.exc import OperationalError
 
 from intake.conversation.turn import Inbound
+from intake.conversation.wording import emergency_reply
 from intake.referrer_updates import ReferrerUpdates, updates_for
 from intake.service import DraftNotFound, IntakeService, StepResult
 from intake.store.database import log_database_error
@@ -52,12 +53,31 @@ MAX_TEXT = 5000
 MAX_QUESTION_ID = 100
 DB_DOWN = (
     "We could not save that just now because of a problem on our side. Your earlier answers are safe. "
-    "Please send your answer again in a minute. If a child is in immediate danger, call 999 now."
+    "Please send your answer again in a minute."
 )
 
 
 def _service() -> IntakeService:
     return current_app.extensions["intake"]
+
+
+def _db_down(inbound: Inbound | None = None) -> str:
+    """What to say when the database fails. The urgent numbers need no database, so they are always given; and a
+    "yes" to the immediate-danger question gets the whole 999 advice first, exactly as when the database is up."""
+    flow = _service().flow
+    advice = emergency_reply(flow, _now())
+    if inbound is not None and _says_yes(inbound) and inbound.question_id in (None, advice.question_id):
+        return f"{advice.text}\n\n{DB_DOWN}"
+    hub, edt = flow.hub_urgent_phone, flow.emergency_duty_team_phone
+    return (
+        f"{DB_DOWN} If a child is in immediate danger, call 999 now, then phone the hub's urgent line on {hub} "
+        f"(the emergency duty team on {edt} when the hub is closed)."
+    )
+
+
+def _says_yes(inbound: Inbound) -> bool:
+    said = inbound.choice if inbound.choice is not None else inbound.text
+    return str(said or "").strip().casefold() in {"yes", "y", "true"}
 
 
 def _now() -> datetime:
@@ -188,7 +208,7 @@ def create_conversation() -> tuple[Response, int]:
         result = _offer(_identity() or "")
     except OperationalError as err:
         log_database_error("opening a conversation", err)
-        return _problem(503, DB_DOWN)
+        return _problem(503, _db_down())
     return jsonify(_result_json(result)), 201
 
 
@@ -205,7 +225,7 @@ def show_conversation(conversation_id: str) -> tuple[Response, int]:
         return _problem(404, NOT_FOUND)
     except OperationalError as err:
         log_database_error("showing a conversation", err)
-        return _problem(503, DB_DOWN)
+        return _problem(503, _db_down())
     return jsonify(_result_json(result)), 200
 
 
@@ -224,7 +244,7 @@ def post_message(conversation_id: str) -> tuple[Response, int]:
         return _problem(404, NOT_FOUND)
     except OperationalError as err:
         log_database_error("handling a message", err)
-        return _problem(503, DB_DOWN)
+        return _problem(503, _db_down(inbound))
     return jsonify(_result_json(result)), 200
 
 
@@ -251,7 +271,7 @@ def page() -> str | tuple[str, int]:
         result = _offer(identity)
     except OperationalError as err:
         log_database_error("showing the chat page", err)
-        return render_template("webchat/chat.html", result=None, error=DB_DOWN), 503
+        return render_template("webchat/chat.html", result=None, error=_db_down()), 503
     return render_template("webchat/chat.html", result=result, error=flash, updates=_updates())
 
 
@@ -307,7 +327,7 @@ def form_post() -> Response:
         return redirect(url_for("webchat.page"))
     except OperationalError as err:
         log_database_error("handling a form answer", err)
-        session["webchat_flash"] = DB_DOWN
+        session["webchat_flash"] = _db_down(inbound)
         return redirect(url_for("webchat.page"))
     if result.done:
         session["webchat_done"] = _result_json(result)

@@ -93,3 +93,22 @@ def test_a_restarted_service_resumes_the_draft(app: Flask, client: FlaskClient, 
     assert resumed["conversation_id"] == cid
     assert resumed["replies"][-1]["question_id"] == "concern_details"
     fresh.extensions["db"].dispose()
+
+
+def test_immediate_danger_with_the_database_down_still_gets_the_999_advice_and_the_urgent_numbers(
+    app: Flask, client: FlaskClient
+) -> None:
+    flow = app.extensions["intake"].flow
+    cid = client.post("/chat/conversations").get_json()["conversation_id"]
+    with database_down(app):
+        failed = client.post(f"/chat/conversations/{cid}/messages", json={"choice": "yes"})
+        assert failed.status_code == 503
+        message = failed.get_json()["error"]
+        # The advice comes first, whole, as when the database is up: 999, then the hub or the duty team.
+        assert message.startswith("Call 999 now.")
+        assert flow.hub_urgent_phone in message and flow.emergency_duty_team_phone in message
+        # Any other answer that fails still says what to do in an emergency, with the numbers.
+        other = client.post(f"/chat/conversations/{cid}/messages", json={"text": "Alex Example"}).get_json()["error"]
+        assert "earlier answers are safe" in other and "999" in other and flow.hub_urgent_phone in other
+        page = client.get("/")
+        assert page.status_code == 503 and flow.hub_urgent_phone in page.get_data(as_text=True)
