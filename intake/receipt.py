@@ -69,11 +69,18 @@ def receipt_for(
     out_of_hours_phone: str,
     already_sent: Sequence[str] = (),
     due_text: str | None = None,
+    immediate_danger: bool = False,
 ) -> Receipt:
     """The receipt for a stored request's decision (`SupportRequest.decision`, as `Decision.to_dict` wrote it)."""
     reasons = [str(r.get("text", "")) for r in decision.get("reasons", []) if r.get("text")]
     phone_now = None
-    if decision.get("phone_first"):
+    if immediate_danger:
+        # The person said the child is in danger now: 999 comes before the hub, here as in the first answer.
+        phone_now = (
+            f"Call 999 now if you have not already. Then phone the hub on {hub_phone} (out of hours: the emergency "
+            f"duty team on {out_of_hours_phone}) and quote the reference below."
+        )
+    elif decision.get("phone_first"):
         phone_now = (
             f"Phone the hub now on {hub_phone} (out of hours: the emergency duty team on {out_of_hours_phone}) "
             "and quote the reference below. This may be a child protection concern: do not wait for the hub to "

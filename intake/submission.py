@@ -126,6 +126,7 @@ def submitted_reply(flow: engine.Flow, request: SupportRequest, now: datetime) -
         out_of_hours_phone=flow.emergency_duty_team_phone,
         already_sent=(contacts.portal, contacts.hub_email),
         due_text=due_text,
+        immediate_danger=bool(request.immediate_danger),
     )
     reply = Reply(text=shown.text(), hints={"reference": request.reference, "level": request.level})
     return reply, {

@@ -50,3 +50,17 @@ def test_no_phone_line_when_the_hub_need_not_be_phoned() -> None:
     text = receipt(phone_first=False, reasons=[{"text": "Only reason"}])
     assert text.startswith("Thank you. Your request has been sent to the hub. Your reference is RFS-2026-000042.")
     assert "more, which the hub sees" not in text
+
+
+def test_a_child_in_immediate_danger_gets_999_before_the_hub() -> None:
+    text = receipt_for(
+        "RFS-2026-000043",
+        4,
+        "emergency",
+        {**DECISION, "route_label": "Emergency: police and hub now"},
+        hub_phone="01632 960100",
+        out_of_hours_phone="01632 960102",
+        immediate_danger=True,
+    ).text()
+    assert text.startswith("Call 999 now if you have not already. Then phone the hub on 01632 960100")
+    assert text.index("999") < text.index("RFS-2026-000043")
