@@ -49,6 +49,9 @@ def serve_command(workers: int) -> None:
         env=env,
     )
     children.append(web)
+    # A service manager (or `kill`) stops the service with SIGTERM: turn it into an exit, so the children below are
+    # stopped too instead of being left holding the port and running a second clock beside the next start's.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         web.wait()
     except KeyboardInterrupt:
